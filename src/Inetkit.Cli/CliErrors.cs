@@ -1,0 +1,35 @@
+using System.Net.Sockets;
+using Inetkit.Hosting;
+using Inetkit.Protocol;
+
+namespace Inetkit.Cli;
+
+/// <summary>The one place where an exception becomes one line on stderr and an exit code; never a stack trace.</summary>
+internal static class CliErrors
+{
+    public static int Report(Exception exception, TextWriter error)
+    {
+        (string message, int code) = exception switch
+        {
+            BindFailedException { Reason: BindFailure.AddressInUse } e =>
+                ($"cannot listen on {e.EndPoint} ({Name(e)}): address already in use; stop whatever holds it (ss -lntup shows it) or choose another port with --port or --port-offset", ExitCodes.Failure),
+            BindFailedException { Reason: BindFailure.AccessDenied } e =>
+                ($"cannot listen on {e.EndPoint} ({Name(e)}): permission denied; ports below 1024 need privilege (root or CAP_NET_BIND_SERVICE); use --port-offset {WellKnownPorts.DefaultOffset} for unprivileged ports", ExitCodes.Failure),
+            BindFailedException { Reason: BindFailure.AddressNotAvailable } e =>
+                ($"cannot listen on {e.EndPoint} ({Name(e)}): {e.EndPoint.Address} is not an address of this machine; check --bind", ExitCodes.Failure),
+            BindFailedException e => ($"cannot listen on {e.EndPoint} ({Name(e)}): {e.InnerException?.Message ?? e.Message}", ExitCodes.Failure),
+            QuotesFileException e => (e.Message, ExitCodes.Failure),
+            ArgumentException e => (e.Message, ExitCodes.Usage),
+            SocketException e => ($"socket error: {e.Message}", ExitCodes.Failure),
+            _ => ($"unexpected error: {exception.GetType().Name}: {exception.Message}", ExitCodes.Failure),
+        };
+        error.WriteLine($"inetkit: {message}");
+        if (Environment.GetEnvironmentVariable("INETKIT_DEBUG") == "1")
+        {
+            error.WriteLine(exception);
+        }
+        return code;
+    }
+
+    private static string Name(BindFailedException e) => $"{WellKnownPorts.Name(e.Service)}/{(e.Transport == Transport.Tcp ? "tcp" : "udp")}";
+}

@@ -1,0 +1,38 @@
+using System.CommandLine;
+
+namespace Inetkit.Cli;
+
+/// <summary>The <c>inetkit</c> command tree; parse errors become exit code 2 with one line each.</summary>
+internal static class InetkitCli
+{
+    public static RootCommand Build(TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        var root = new RootCommand("inetkit: the classic Internet socket services (RFC 862-868): servers, clients and an authorized-only scanner.");
+        root.Subcommands.Add(ServeCommand.Create(output, error, stop));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        RootCommand root = Build(output, error, stop);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var parseError in parsed.Errors)
+            {
+                await error.WriteLineAsync($"inetkit: {parseError.Message}");
+            }
+            string command = parsed.CommandResult.Command == root ? "inetkit" : $"inetkit {parsed.CommandResult.Command.Name}";
+            await error.WriteLineAsync($"Run '{command} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        var configuration = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            // Signals are ours (ShutdownSignals): serve needs its grace period, not the parser's timeout.
+            ProcessTerminationTimeout = null,
+        };
+        return await parsed.InvokeAsync(configuration, stop);
+    }
+}

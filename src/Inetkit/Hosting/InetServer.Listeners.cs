@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Sockets;
+using Inetkit.Hosting.Internal;
+using Inetkit.Protocol;
+using Inetkit.Services;
+using Microsoft.Extensions.Logging;
+
+namespace Inetkit.Hosting;
+
+// Binding the listening sockets and starting a loop on each.
+public sealed partial class InetServer
+{
+    // A port picked by the kernel for one socket may be taken on another address or transport; this many
+    // fresh picks are tried before giving up.
+    private const int FreePortAttempts = 10;
+
+    private const int ListenBacklog = 512;
+
+    private sealed record Listener(Socket Socket, ServiceKind Kind, Transport Transport, IInetService Service, Tracer Trace);
+
+    private void BindAll()
+    {
+        IReadOnlyList<IPAddress> addresses = _options.BindAddresses ?? InetServerOptions.LoopbackAddresses;
+        bool defaultAddresses = _options.BindAddresses is null;
+        var unavailable = new HashSet<IPAddress>();
+        foreach (ServiceKind kind in _options.Services)
+        {
+            IInetService service = ServiceFactory.Create(kind, _options.Quotes, _options.TimeProvider, _options.DaytimeFormat);
+            int requested = _options.Port ?? WellKnownPorts.PortFor(kind, _options.PortOffset);
+            for (int attempt = 1; ; attempt++)
+            {
+                int mark = _listeners.Count;
+                try
+                {
+                    BindService(kind, service, requested, addresses, defaultAddresses, unavailable);
+                    break;
+                }
+                catch (BindFailedException e) when (requested == 0 && e.Reason == BindFailure.AddressInUse && attempt < FreePortAttempts)
+                {
+                    // The port the kernel gave the first socket is held elsewhere on another address or transport: start over.
+                    CloseFrom(mark);
+                }
+            }
+        }
+        if (_listeners.Count == 0)
+        {
+            throw new InvalidOperationException("no socket could be bound");
+        }
+        WarnAboutExposure();
+    }
+
+    private void BindService(ServiceKind kind, IInetService service, int requested, IReadOnlyList<IPAddress> addresses, bool defaultAddresses, HashSet<IPAddress> unavailable)
+    {
+        // With port 0 the first socket's port is reused for the rest, so one number serves TCP, UDP and both families.
+        int port = requested;
+        foreach (IPAddress address in addresses)
+        {
+            if (unavailable.Contains(address))
+            {
+                continue;
+            }
+            foreach (Transport transport in new[] { Transport.Tcp, Transport.Udp })
+            {
+                if ((_options.Transports & transport) == 0)
+                {
+                    continue;
+                }
+                try
+                {
+                    Listener listener = Bind(kind, service, transport, new IPEndPoint(address, port));
+                    _listeners.Add(listener);
+                    _endpoints.Add(new ListenerEndpoint(kind, transport, (IPEndPoint)listener.Socket.LocalEndPoint!));
+                    port = ((IPEndPoint)listener.Socket.LocalEndPoint!).Port;
+                }
+                catch (SocketException e) when (defaultAddresses && address.Equals(IPAddress.IPv6Loopback)
+                    && e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported or SocketError.ProtocolNotSupported)
+                {
+                    // This machine has no IPv6 loopback; the default is "loopback", which 127.0.0.1 still is.
+                    unavailable.Add(address);
+#pragma warning disable CA1848, CA2254
+                    _options.Logger.LogWarning($"IPv6 loopback (::1) is not available here ({e.Message}); serving on 127.0.0.1 only");
+#pragma warning restore CA1848, CA2254
+                    break;
+                }
+                catch (SocketException e)
+                {
+                    throw new BindFailedException(kind, transport, new IPEndPoint(address, port), BindFailedException.Classify(e), e);
+                }
+            }
+        }
+    }
+
+    private Listener Bind(ServiceKind kind, IInetService service, Transport transport, IPEndPoint endPoint)
+    {
+        bool tcp = transport == Transport.Tcp;
+        var trace = new Tracer(_options.Trace, $"{WellKnownPorts.Name(kind)}/{(tcp ? "tcp" : "udp")}");
+        var socket = tcp
+            ? new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+            : new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (trace.Enabled)
+            {
+                trace.Call($"socket({Tracer.Family(endPoint.AddressFamily)}, {Tracer.Kind(socket.SocketType)})");
+            }
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                // "::" means IPv6 only, so that 0.0.0.0 can be bound beside it, as every platform's default should be.
+                socket.DualMode = false;
+            }
+            socket.Bind(endPoint);
+            if (trace.Enabled)
+            {
+                trace.Call($"bind({socket.LocalEndPoint})");
+            }
+            if (tcp)
+            {
+                socket.Listen(ListenBacklog);
+                if (trace.Enabled)
+                {
+                    trace.Call("listen()");
+                }
+            }
+            else
+            {
+                UdpReceiveLoop.DisableConnectionReset(socket);
+            }
+            return new Listener(socket, kind, transport, service, trace);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private void CloseFrom(int index)
+    {
+        for (int i = _listeners.Count - 1; i >= index; i--)
+        {
+            _listeners[i].Socket.Dispose();
+            _listeners.RemoveAt(i);
+            _endpoints.RemoveAt(i);
+        }
+    }
+
+    private void WarnAboutExposure()
+    {
+        var exposed = _endpoints.Where(e => e.Transport == Transport.Udp && !IPAddress.IsLoopback(e.EndPoint.Address)).Select(e => e.EndPoint.Address).Distinct().ToList();
+        if (exposed.Count == 0)
+        {
+            return;
+        }
+#pragma warning disable CA1848, CA2254
+        _options.Logger.LogWarning(
+            $"UDP services are reachable beyond loopback on {string.Join(", ", exposed)}: datagrams from ports below 1024 and from Inetkit's own ports are dropped, "
+            + $"each remote source may send {_options.UdpRate ?? InetServerOptions.DefaultUdpRate:N0}/s and all together {_options.UdpGlobalRate ?? InetServerOptions.DefaultUdpGlobalRate:N0}/s, "
+            + (_options.AllowAmplification ? "and replies are NOT capped (--allow-amplification)" : "and no reply is longer than its request"));
+        if (_options.AllowAmplification)
+        {
+            _options.Logger.LogWarning("--allow-amplification: chargen, qotd and daytime replies to remote sources can be longer than the requests, so spoofed requests can turn this host into a reflector (US-CERT TA14-017A)");
+        }
+#pragma warning restore CA1848, CA2254
+    }
+
+    private void StartLoops()
+    {
+        var ports = new HashSet<int>();
+        foreach (ServiceKind kind in WellKnownPorts.All)
+        {
+            ports.Add(WellKnownPorts.PortFor(kind, WellKnownPorts.DefaultOffset));
+            if (_options.PortOffset is >= 0 and <= WellKnownPorts.MaxOffset)
+            {
+                ports.Add(WellKnownPorts.PortFor(kind, _options.PortOffset));
+            }
+        }
+        ports.UnionWith(_endpoints.Select(e => e.EndPoint.Port));
+        var policy = new UdpSourcePolicy(ports, _options.UdpRate, _options.UdpGlobalRate, _options.AllowAmplification, _options.TimeProvider);
+        var once = new OnceGate(_options.Once, () => _ = StopAsync());
+        var host = new HostContext(_options, policy, _tracker, once, _counters, _stopping.Token);
+        foreach (Listener listener in _listeners)
+        {
+            if (listener.Transport == Transport.Tcp)
+            {
+                _loops.Add(Task.Run(new TcpAcceptLoop(listener.Socket, listener.Service, listener.Kind, host, listener.Trace).RunAsync));
+            }
+            else
+            {
+                for (int i = 0; i < _options.UdpReceiveLoops; i++)
+                {
+                    _loops.Add(Task.Run(new UdpReceiveLoop(listener.Socket, listener.Service, listener.Kind, host, listener.Trace).RunAsync));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Sockets;
+using Inetkit.Hosting.Internal;
+using Inetkit.Protocol;
+using Inetkit.Services;
+using Microsoft.Extensions.Logging;
+
+namespace Inetkit.Hosting;
+
+/// <summary>
+/// The classic services over TCP and UDP from one host that owns every socket, the limits, shutdown and
+/// tracing. Start one in a test on a free port and read the port back:
+/// <code>
+/// await using var server = await InetServer.StartAsync(new() { Services = [ServiceKind.Echo], Port = 0 });
+/// IPEndPoint echo = server.GetEndPoint(ServiceKind.Echo, Transport.Udp);
+/// </code>
+/// </summary>
+public sealed partial class InetServer : IAsyncDisposable
+{
+    private readonly InetServerOptions _options;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Listener> _listeners = [];
+    private readonly List<ListenerEndpoint> _endpoints = [];
+    private readonly List<Task> _loops = [];
+    private readonly Counters _counters = new();
+    private readonly ConnectionTracker _tracker;
+    private readonly Lock _stopLock = new();
+    private Task? _stopTask;
+
+    private InetServer(InetServerOptions options)
+    {
+        _options = options;
+        _tracker = new ConnectionTracker(options.MaxConnections, options.MaxConnectionsPerSource, options.IdleTimeout, options.TimeProvider, _counters);
+    }
+
+    /// <summary>Every socket listening, in start order: per service, per address, TCP before UDP.</summary>
+    public IReadOnlyList<ListenerEndpoint> Endpoints => _endpoints;
+
+    /// <summary>Completes when the server has stopped: after <see cref="StopAsync"/>, or after the one exchange of <see cref="InetServerOptions.Once"/>.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Counters since start.</summary>
+    public InetServerStatistics Statistics => _counters.Snapshot();
+
+    /// <summary>Binds every socket and starts serving. Nothing is left open if any bind fails.</summary>
+    /// <exception cref="ArgumentException">The options contradict each other or are out of range.</exception>
+    /// <exception cref="BindFailedException">A socket could not be bound.</exception>
+    public static Task<InetServer> StartAsync(InetServerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        var server = new InetServer(options);
+        try
+        {
+            server.BindAll();
+        }
+        catch
+        {
+            server.CloseListeners();
+            server._tracker.Dispose();
+            throw;
+        }
+        server.StartLoops();
+        return Task.FromResult(server);
+    }
+
+    /// <summary>The endpoint of <paramref name="service"/> over <paramref name="transport"/>, preferring <paramref name="family"/> (IPv4 by default).</summary>
+    /// <exception cref="InvalidOperationException">That service is not listening on that transport.</exception>
+    public IPEndPoint GetEndPoint(ServiceKind service, Transport transport, AddressFamily family = AddressFamily.InterNetwork)
+    {
+        ListenerEndpoint? match = _endpoints.FirstOrDefault(e => e.Service == service && e.Transport == transport && e.EndPoint.AddressFamily == family)
+            ?? _endpoints.FirstOrDefault(e => e.Service == service && e.Transport == transport);
+        return match?.EndPoint ?? throw new InvalidOperationException($"{WellKnownPorts.Name(service)} is not listening on {transport}.");
+    }
+
+    /// <summary>
+    /// Stops accepting and receiving, lets open connections finish within <see cref="InetServerOptions.ShutdownGrace"/>,
+    /// then closes the rest. Safe to call more than once.
+    /// </summary>
+    public Task StopAsync()
+    {
+        lock (_stopLock)
+        {
+            return _stopTask ??= StopCoreAsync();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private async Task StopCoreAsync()
+    {
+        await _stopping.CancelAsync();
+        CloseListeners();
+        await Task.WhenAll(_loops);
+        if (!await _tracker.WaitAllAsync(_options.ShutdownGrace))
+        {
+            _tracker.AbortAll();
+            await _tracker.WaitAllAsync(Timeout.InfiniteTimeSpan);
+        }
+        _tracker.Dispose();
+        _completion.TrySetResult();
+    }
+
+    private void CloseListeners()
+    {
+        foreach (Listener listener in _listeners)
+        {
+            listener.Socket.Dispose();
+            if (listener.Trace.Enabled)
+            {
+                listener.Trace.Call("close()");
+            }
+        }
+    }
+
+    private static void Validate(InetServerOptions options)
+    {
+        if (options.Services.Count == 0)
+        {
+            throw new ArgumentException("at least one service is needed", nameof(options));
+        }
+        if (options.Services.Distinct().Count() != options.Services.Count)
+        {
+            throw new ArgumentException("a service is named twice", nameof(options));
+        }
+        if (options.Port is { } port && (port is < 0 or > 65535 || options.Services.Count != 1))
+        {
+            throw new ArgumentException(options.Services.Count != 1 ? "a port can be given only with one service" : $"port {port} is outside 0-65535", nameof(options));
+        }
+        if (options.Port is null && options.PortOffset is < 0 or > WellKnownPorts.MaxOffset)
+        {
+            throw new ArgumentException($"port offset {options.PortOffset} is outside 0-{WellKnownPorts.MaxOffset}", nameof(options));
+        }
+        if ((options.Transports & Transport.Both) == Transport.None)
+        {
+            throw new ArgumentException("TCP, UDP or both are needed", nameof(options));
+        }
+        if (options.MaxConnections < 1 || options.MaxConnectionsPerSource < 1)
+        {
+            throw new ArgumentException("connection limits must be at least 1", nameof(options));
+        }
+        if (options.UdpRate <= 0 || options.UdpGlobalRate <= 0 || double.IsNaN(options.UdpRate ?? 1) || double.IsNaN(options.UdpGlobalRate ?? 1))
+        {
+            throw new ArgumentException("UDP rates must be positive", nameof(options));
+        }
+        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException("the idle timeout must be positive", nameof(options));
+        }
+        if (options.UdpReceiveLoops < 1)
+        {
+            throw new ArgumentException("at least one UDP receive loop is needed", nameof(options));
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using Inetkit.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Inetkit.Hosting;
+
+/// <summary>What <see cref="InetServer.StartAsync"/> serves, where, and within which limits. Defaults are safe.</summary>
+public sealed class InetServerOptions
+{
+    /// <summary>The loopback addresses bound when none are given: 127.0.0.1 and ::1.</summary>
+    public static IReadOnlyList<IPAddress> LoopbackAddresses { get; } = [IPAddress.Loopback, IPAddress.IPv6Loopback];
+
+    /// <summary>Services to start; all six by default.</summary>
+    public IReadOnlyList<ServiceKind> Services { get; init; } = WellKnownPorts.All;
+
+    /// <summary>
+    /// Addresses to bind; loopback (127.0.0.1 and ::1) by default. With the default, a machine without IPv6
+    /// loopback is served on 127.0.0.1 alone; an address given explicitly must bind or start fails.
+    /// </summary>
+    public IReadOnlyList<IPAddress>? BindAddresses { get; init; }
+
+    /// <summary>One port for the one service in <see cref="Services"/>; 0 picks a free port. Null: use the port map.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>Added to each well-known port when <see cref="Port"/> is null; 10000 by default, 0 for the real ports.</summary>
+    public int PortOffset { get; init; } = WellKnownPorts.DefaultOffset;
+
+    /// <summary>TCP, UDP or both (the default).</summary>
+    public Transport Transports { get; init; } = Transport.Both;
+
+    /// <summary>Serve one connection or one datagram, then stop (the seed's Example #1).</summary>
+    public bool Once { get; init; }
+
+    /// <summary>The quotes for qotd.</summary>
+    public QuoteBook Quotes { get; init; } = QuoteBook.BuiltIn;
+
+    /// <summary>The daytime line's shape.</summary>
+    public DaytimeFormat DaytimeFormat { get; init; } = DaytimeFormat.Ctime;
+
+    /// <summary>Open TCP connections at once, over all services; further clients are closed at once.</summary>
+    public int MaxConnections { get; init; } = 1000;
+
+    /// <summary>
+    /// Open TCP connections from one address. Null: no cap for loopback clients, <see cref="DefaultMaxConnectionsPerSource"/>
+    /// for others. A value applies to every source.
+    /// </summary>
+    public int? MaxConnectionsPerSource { get; init; }
+
+    /// <summary>The per-source TCP cap applied to non-loopback clients by default.</summary>
+    public const int DefaultMaxConnectionsPerSource = 32;
+
+    /// <summary>A TCP connection with no byte moved either way for this long is closed. <see cref="Timeout.InfiniteTimeSpan"/> disables it.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Datagrams per second per source address (a token bucket with a burst of twice the rate, at least 1).
+    /// Null: unlimited for loopback sources, <see cref="DefaultUdpRate"/> for others. A value applies to every source.
+    /// </summary>
+    public double? UdpRate { get; init; }
+
+    /// <summary>The per-source UDP rate applied to non-loopback sources by default.</summary>
+    public const double DefaultUdpRate = 10;
+
+    /// <summary>
+    /// Datagrams per second over all sources together. Null: unlimited for loopback sources,
+    /// <see cref="DefaultUdpGlobalRate"/> for all others together. A value applies to every source.
+    /// </summary>
+    public double? UdpGlobalRate { get; init; }
+
+    /// <summary>The global UDP rate applied to non-loopback sources by default.</summary>
+    public const double DefaultUdpGlobalRate = 1000;
+
+    /// <summary>
+    /// Plain RFC behaviour toward non-loopback sources: replies longer than requests (chargen's 512 bytes to an
+    /// empty datagram). Off by default, because that is what makes these services amplifiers.
+    /// </summary>
+    public bool AllowAmplification { get; init; }
+
+    /// <summary>How long in-flight work may finish after a stop is asked before connections are closed.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The clock for daytime, time, idle timeouts and rate limits (inject one in tests).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where warnings and errors go (rate-limited where they could repeat per packet).</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>If set, receives one line per socket call, in the seed note's words (<c>recvfrom(65535) -> 11 bytes from ...</c>).</summary>
+    public Action<string>? Trace { get; init; }
+
+    /// <summary>Concurrent receive loops per UDP socket.</summary>
+    public int UdpReceiveLoops { get; init; } = 1;
+}

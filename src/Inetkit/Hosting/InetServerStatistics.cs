@@ -1,0 +1,15 @@
+namespace Inetkit.Hosting;
+
+/// <summary>Counters since start; a snapshot, safe to read while the server runs.</summary>
+public sealed record InetServerStatistics(
+    long ConnectionsAccepted,
+    long ConnectionsRefused,
+    long ConnectionsOpen,
+    long ConnectionsTimedOut,
+    long DatagramsReceived,
+    long DatagramsAnswered,
+    IReadOnlyDictionary<UdpVerdict, long> DatagramsDropped)
+{
+    /// <summary>All dropped datagrams, whatever the reason.</summary>
+    public long TotalDatagramsDropped => DatagramsDropped.Values.Sum();
+}

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Net;
+
+namespace Inetkit.Hosting.Internal;
+
+/// <summary>
+/// The open TCP connections: admission against the global and per-source caps, the idle timeout (one timer
+/// scans all connections, so an idle connection costs no timer of its own), and abort at shutdown.
+/// </summary>
+internal sealed class ConnectionTracker : IDisposable
+{
+    private readonly ConcurrentDictionary<long, TrackedConnection> _open = new();
+    private readonly Dictionary<IPAddress, int> _perSource = [];
+    private readonly Lock _lock = new();
+    private readonly int _max;
+    private readonly int? _maxPerSource;
+    private readonly TimeProvider _clock;
+    private readonly long _idleTicks;
+    private readonly ITimer? _idleTimer;
+    private readonly Counters _counters;
+    private int _count;
+
+    public ConnectionTracker(int max, int? maxPerSource, TimeSpan idleTimeout, TimeProvider clock, Counters counters)
+    {
+        _max = max;
+        _maxPerSource = maxPerSource;
+        _clock = clock;
+        _counters = counters;
+        if (idleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            _idleTicks = (long)(idleTimeout.TotalSeconds * clock.TimestampFrequency);
+            // A quarter of the timeout between scans closes an idle connection at most 25% late.
+            TimeSpan period = TimeSpan.FromTicks(Math.Clamp(idleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond * 5));
+            _idleTimer = clock.CreateTimer(_ => CloseIdle(), null, period, period);
+        }
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Counts the connection in if the caps allow; otherwise says which cap refused it.</summary>
+    public bool TryAdmit(IPAddress source, out string? refusal)
+    {
+        lock (_lock)
+        {
+            if (_count >= _max)
+            {
+                refusal = $"connection limit reached ({_max:N0} open)";
+                return false;
+            }
+            int? cap = _maxPerSource ?? (IPAddress.IsLoopback(source) ? null : InetServerOptions.DefaultMaxConnectionsPerSource);
+            _perSource.TryGetValue(source, out int fromSource);
+            if (fromSource >= cap)
+            {
+                refusal = $"per-source limit reached ({cap:N0} open from {source})";
+                return false;
+            }
+            _perSource[source] = fromSource + 1;
+            _count++;
+        }
+        refusal = null;
+        return true;
+    }
+
+    public void Track(long id, TrackedConnection connection) => _open[id] = connection;
+
+    public void Release(long id, IPAddress source)
+    {
+        _open.TryRemove(id, out _);
+        lock (_lock)
+        {
+            _count--;
+            if (_perSource.TryGetValue(source, out int n) && n > 1)
+            {
+                _perSource[source] = n - 1;
+            }
+            else
+            {
+                _perSource.Remove(source);
+            }
+        }
+    }
+
+    /// <summary>Waits for every tracked connection to end, or for the timeout.</summary>
+    public async Task<bool> WaitAllAsync(TimeSpan timeout)
+    {
+        Task all = Task.WhenAll(_open.Values.Select(c => c.Completion));
+        try
+        {
+            await all.WaitAsync(timeout, _clock);
+            return _open.IsEmpty;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public void AbortAll()
+    {
+        foreach (TrackedConnection connection in _open.Values)
+        {
+            connection.Abort();
+        }
+    }
+
+    private void CloseIdle()
+    {
+        long now = _clock.GetTimestamp();
+        foreach (TrackedConnection connection in _open.Values)
+        {
+            if (now - connection.Stream.LastActivity >= _idleTicks && connection.Abort())
+            {
+                _counters.TimedOut();
+            }
+        }
+    }
+
+    public void Dispose() => _idleTimer?.Dispose();
+}
+
+/// <summary>What the tracker needs of a connection: its activity, a way to end it, and when it has ended.</summary>
+internal sealed class TrackedConnection(ConnectionStream stream, CancellationTokenSource abort)
+{
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ConnectionStream Stream => stream;
+
+    public Task Completion => _completion.Task;
+
+    public bool Aborted { get; private set; }
+
+    /// <summary>Cancels the connection's work; true the first time.</summary>
+    public bool Abort()
+    {
+        lock (_completion)
+        {
+            if (Aborted || _completion.Task.IsCompleted)
+            {
+                return false;
+            }
+            Aborted = true;
+        }
+        try
+        {
+            abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Ended between the check and the cancel: nothing left to abort.
+        }
+        return true;
+    }
+
+    public void Completed()
+    {
+        lock (_completion)
+        {
+            _completion.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Sockets;
+using Inetkit.Services;
+using Microsoft.Extensions.Logging;
+
+namespace Inetkit.Hosting.Internal;
+
+/// <summary>
+/// One accepted connection from start to close: runs the service, then closes gracefully (FIN after all data,
+/// then reads until the client's FIN so that unread input cannot turn our close into a reset that destroys
+/// the reply in flight). Every failure ends here, in this connection.
+/// </summary>
+internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpService service, HostContext host, Tracer trace, long id)
+{
+    // How long a closed connection waits for the client's FIN before it closes anyway.
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(2);
+
+    public async Task RunAsync()
+    {
+        using var abort = new CancellationTokenSource();
+        var stream = new ConnectionStream(socket, host.Clock, trace);
+        var tracked = new TrackedConnection(stream, abort);
+        host.Tracker.Track(id, tracked);
+        host.Counters.Opened();
+        string ending = "close()";
+        try
+        {
+            await service.HandleAsync(stream, abort.Token);
+            await CloseGracefullyAsync(stream, abort);
+        }
+        catch (Exception e) when (abort.IsCancellationRequested && e is OperationCanceledException or IOException or SocketException)
+        {
+            ending = tracked.Aborted && host.Stopping.IsCancellationRequested ? "close() (server stopping)" : "close() (idle timeout)";
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            // The client reset or vanished: the normal end of a chargen stream, and nothing to report.
+            ending = "close() (the client went away)";
+        }
+        catch (Exception e)
+        {
+            // A fault in a service must cost only this connection.
+            host.ErrorLog.Log(LogLevel.Error, $"{trace.Prefix}: connection from {remote} failed: {e.GetType().Name}: {e.Message}");
+            ending = "close() (error)";
+        }
+        finally
+        {
+            socket.Dispose();
+            if (trace.Enabled)
+            {
+                trace.Call(ending);
+            }
+            host.Tracker.Release(id, remote.Address);
+            host.Counters.Closed();
+            tracked.Completed();
+            host.Once.Served();
+        }
+    }
+
+    private async Task CloseGracefullyAsync(ConnectionStream stream, CancellationTokenSource abort)
+    {
+        socket.Shutdown(SocketShutdown.Send);
+        if (trace.Enabled)
+        {
+            trace.Call("shutdown(SHUT_WR)");
+        }
+        if (stream.ReceivedEof)
+        {
+            return;
+        }
+        abort.CancelAfter(Linger);
+        try
+        {
+            await DiscardService.DrainAsync(stream, abort.Token);
+        }
+        catch (OperationCanceledException) when (!host.Stopping.IsCancellationRequested)
+        {
+            // The client kept its side open past the linger: our reply and FIN are already on their way.
+        }
+    }
+}
