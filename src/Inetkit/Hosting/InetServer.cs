@@ -126,9 +126,9 @@ public sealed partial class InetServer : IAsyncDisposable
         {
             throw new ArgumentException("a service is named twice", nameof(options));
         }
-        if (options.Port is { } port && (port is < 0 or > 65535 || options.Services.Count != 1))
+        if (options.Port is { } port && (port is < 0 or > 65535 || (port != 0 && options.Services.Count != 1)))
         {
-            throw new ArgumentException(options.Services.Count != 1 ? "a port can be given only with one service" : $"port {port} is outside 0-65535", nameof(options));
+            throw new ArgumentException(port is < 0 or > 65535 ? $"port {port} is outside 0-65535" : "a port other than 0 can be given only with one service", nameof(options));
         }
         if (options.Port is null && options.PortOffset is < 0 or > WellKnownPorts.MaxOffset)
         {

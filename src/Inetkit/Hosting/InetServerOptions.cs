@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Inetkit.Hosting;
 
 /// <summary>What <see cref="InetServer.StartAsync"/> serves, where, and within which limits. Defaults are safe.</summary>
-public sealed class InetServerOptions
+public sealed record InetServerOptions
 {
     /// <summary>The loopback addresses bound when none are given: 127.0.0.1 and ::1.</summary>
     public static IReadOnlyList<IPAddress> LoopbackAddresses { get; } = [IPAddress.Loopback, IPAddress.IPv6Loopback];
@@ -20,7 +20,10 @@ public sealed class InetServerOptions
     /// </summary>
     public IReadOnlyList<IPAddress>? BindAddresses { get; init; }
 
-    /// <summary>One port for the one service in <see cref="Services"/>; 0 picks a free port. Null: use the port map.</summary>
+    /// <summary>
+    /// One port for the one service in <see cref="Services"/>. 0 picks a free port, and works with several services:
+    /// each gets its own (shared by its TCP and UDP sockets and every address). Null: use the port map.
+    /// </summary>
     public int? Port { get; init; }
 
     /// <summary>Added to each well-known port when <see cref="Port"/> is null; 10000 by default, 0 for the real ports.</summary>

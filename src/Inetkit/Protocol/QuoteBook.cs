@@ -16,7 +16,6 @@ public sealed class QuoteBook
     public const long MaxFileBytes = 16 * 1024 * 1024;
 
     private readonly byte[][] _quotes;
-    private long _next = -1;
 
     private QuoteBook(byte[][] quotes) => _quotes = quotes;
 
@@ -29,12 +28,8 @@ public sealed class QuoteBook
     /// <summary>The built-in set, starting with the seed note's own quote.</summary>
     public static QuoteBook BuiltIn { get; } = Parse(BuiltInQuotes.Text, "built-in quotes");
 
-    /// <summary>The next quote, in turn (thread-safe), so each request gets the one after the last.</summary>
-    public ReadOnlyMemory<byte> Next()
-    {
-        long n = Interlocked.Increment(ref _next);
-        return _quotes[(int)(n % _quotes.Length)];
-    }
+    /// <summary>Quote <paramref name="index"/> modulo <see cref="Count"/>, as sent.</summary>
+    public ReadOnlyMemory<byte> this[long index] => _quotes[(int)(index % _quotes.Length)];
 
     /// <summary>Loads a fortune-format file.</summary>
     /// <exception cref="QuotesFileException">Missing, unreadable, too large, empty, or holding a quote over 512 bytes.</exception>

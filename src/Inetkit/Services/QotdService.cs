@@ -2,9 +2,14 @@ using Inetkit.Protocol;
 
 namespace Inetkit.Services;
 
-/// <summary>RFC 865: one quote (at most 512 bytes) per connection or datagram; the request's content is ignored.</summary>
+/// <summary>
+/// RFC 865: one quote (at most 512 bytes) per connection or datagram; the request's content is ignored. Each
+/// request gets the quote after the last one's, starting with the first.
+/// </summary>
 public sealed class QotdService(QuoteBook quotes) : IInetService
 {
+    private long _next = -1;
+
     /// <inheritdoc/>
     public ServiceKind Kind => ServiceKind.Qotd;
 
@@ -12,14 +17,16 @@ public sealed class QotdService(QuoteBook quotes) : IInetService
     public async ValueTask HandleAsync(Stream connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await connection.WriteAsync(quotes.Next(), cancellationToken);
+        await connection.WriteAsync(Next(), cancellationToken);
     }
 
     /// <inheritdoc/>
     public bool TryRespond(ReadOnlySpan<byte> request, Span<byte> response, out int length)
     {
-        ReadOnlySpan<byte> quote = quotes.Next().Span;
+        ReadOnlySpan<byte> quote = Next().Span;
         length = quote.Length;
         return quote.TryCopyTo(response);
     }
+
+    private ReadOnlyMemory<byte> Next() => quotes[Interlocked.Increment(ref _next)];
 }

@@ -86,7 +86,8 @@ internal sealed class ConnectionTracker : IDisposable
         Task all = Task.WhenAll(_open.Values.Select(c => c.Completion));
         try
         {
-            await all.WaitAsync(timeout, _clock);
+            // Real time, not the injected clock: the grace is for the operator, and a test's frozen clock must not hang a stop.
+            await all.WaitAsync(timeout, TimeProvider.System);
             return _open.IsEmpty;
         }
         catch (TimeoutException)

@@ -46,12 +46,13 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         finally
         {
             socket.Dispose();
+            host.Tracker.Release(id, remote.Address);
+            host.Counters.Closed();
+            // Narrated after the release, so that a reader who sees close() knows the slot is free again.
             if (trace.Enabled)
             {
                 trace.Call(ending);
             }
-            host.Tracker.Release(id, remote.Address);
-            host.Counters.Closed();
             tracked.Completed();
             host.Once.Served();
         }
