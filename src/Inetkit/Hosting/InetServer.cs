@@ -83,17 +83,22 @@ public sealed partial class InetServer : IAsyncDisposable
     {
         lock (_stopLock)
         {
-            return _stopTask ??= StopCoreAsync();
+            if (_stopTask is null)
+            {
+                // Synchronously, so that when StopAsync returns no new client can get in.
+                CloseListeners();
+                _stopping.Cancel();
+                _stopTask = FinishStopAsync();
+            }
+            return _stopTask;
         }
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    private async Task StopCoreAsync()
+    private async Task FinishStopAsync()
     {
-        await _stopping.CancelAsync();
-        CloseListeners();
         await Task.WhenAll(_loops);
         if (!await _tracker.WaitAllAsync(_options.ShutdownGrace))
         {

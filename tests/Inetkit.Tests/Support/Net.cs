@@ -26,6 +26,27 @@ internal static class Net
         }
     }
 
+    /// <summary>
+    /// Asserts that the server closes a new connection at once without a byte: refused, reset during the
+    /// handshake (the RST can beat the connect's completion), or reset or closed on the first read.
+    /// </summary>
+    public static async Task AssertClosedAtOnceAsync(IPEndPoint endPoint, CancellationToken cancellationToken, IPAddress? from = null)
+    {
+        Socket socket;
+        try
+        {
+            socket = await ConnectAsync(endPoint, cancellationToken, from);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused)
+        {
+            return;
+        }
+        using (socket)
+        {
+            Assert.Empty(await ReadToEndAsync(socket, cancellationToken, resetIsEnd: true));
+        }
+    }
+
     /// <summary>Reads until the peer closes (or resets, which ends the read the same way for these tests' purposes when <paramref name="resetIsEnd"/>).</summary>
     public static async Task<byte[]> ReadToEndAsync(Socket socket, CancellationToken cancellationToken, bool resetIsEnd = false)
     {

@@ -14,6 +14,9 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
 {
     private static long s_nextConnectionId;
 
+    // Read once: a closed socket can no longer say where it was bound.
+    private readonly string _where = $"{WellKnownPorts.Name(kind)}/tcp on {listener.LocalEndPoint}";
+
     // How long accepting pauses when the process is out of file descriptors: long enough for connections to
     // end and free some, short enough that clients waiting in the backlog barely notice.
     private static readonly TimeSpan DescriptorBackoff = TimeSpan.FromMilliseconds(100);
@@ -31,13 +34,14 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
             {
                 break;
             }
-            catch (ObjectDisposedException)
+            catch (Exception e) when (e is ObjectDisposedException || host.Stopping.IsCancellationRequested)
             {
+                // Stopping: the listener was closed under the pending accept.
                 break;
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
-                host.Warn($"{Name} on {listener.LocalEndPoint}: out of file descriptors ({e.Message}); pausing accept for {DescriptorBackoff.TotalMilliseconds:N0} ms; raise the limit with 'ulimit -n' or lower --max-connections");
+                host.Warn($"{_where}: out of file descriptors ({e.Message}); pausing accept for {DescriptorBackoff.TotalMilliseconds:N0} ms; raise the limit with 'ulimit -n' or lower --max-connections");
                 try
                 {
                     await Task.Delay(DescriptorBackoff, host.Clock, host.Stopping);
@@ -51,7 +55,7 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
             catch (SocketException e)
             {
                 // A client that reset before we accepted it, and the like: its problem, not the listener's.
-                host.ErrorLog.Log(LogLevel.Debug, $"{Name} on {listener.LocalEndPoint}: accept failed: {e.Message}");
+                host.ErrorLog.Log(LogLevel.Debug, $"{_where}: accept failed: {e.Message}");
                 continue;
             }
             Admit(client);

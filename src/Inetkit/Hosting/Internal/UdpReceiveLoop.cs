@@ -15,6 +15,9 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
     // The largest UDP payload over IPv4 is 65,507 bytes and over IPv6 65,527; one buffer of 65,535 holds either.
     internal const int BufferSize = 65535;
 
+    // Read once: a closed socket can no longer say where it was bound.
+    private readonly string _where = $"{WellKnownPorts.Name(kind)}/udp on {socket.LocalEndPoint}";
+
     public async Task RunAsync()
     {
         byte[] request = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
@@ -27,7 +30,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
             {
                 length = await socket.ReceiveFromAsync(request, SocketFlags.None, from, host.Stopping);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || host.Stopping.IsCancellationRequested)
             {
                 break;
             }
@@ -35,7 +38,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
             {
                 // An ICMP error for an earlier reply (reported here on some systems) or a truncated datagram:
                 // about one datagram, never about the socket.
-                host.ErrorLog.Log(LogLevel.Debug, $"{Name} on {socket.LocalEndPoint}: receive failed: {e.Message}");
+                host.ErrorLog.Log(LogLevel.Debug, $"{_where}: receive failed: {e.Message}");
                 continue;
             }
             await ServeAsync(request.AsMemory(0, length), reply, from);
