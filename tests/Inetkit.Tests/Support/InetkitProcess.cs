@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net;
+using System.Runtime.InteropServices;
+
+namespace Inetkit.Tests.Support;
+
+/// <summary>The real inetkit command as a child process (dotnet inetkit.dll), for what only a process shows: signals and exit codes.</summary>
+internal sealed partial class InetkitProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private InetkitProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Out.Write(e.Data + "\n"); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Err.Write(e.Data + "\n"); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public LineWriter Out { get; } = new();
+
+    public LineWriter Err { get; } = new();
+
+    public int Id => _process.Id;
+
+    public static InetkitProcess Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "inetkit.dll"));
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        return new InetkitProcess(Process.Start(info)!);
+    }
+
+    /// <summary>The endpoint printed on the first line of stdout ("echo     tcp  127.0.0.1:40123").</summary>
+    public async Task<IPEndPoint> FirstEndPointAsync(CancellationToken cancellationToken)
+    {
+        string line = await Out.WaitForLineAsync(_ => true, cancellationToken);
+        return IPEndPoint.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
+    }
+
+    public void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    public const int SigInt = 2;
+    public const int SigTerm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
