@@ -58,4 +58,30 @@ public sealed class ServeProcessTests
         Assert.Equal([$"inetkit: cannot listen on 127.0.0.1:{port} (time/udp): address already in use; stop whatever holds it (ss -lntup shows it) or choose another port with --port or --port-offset"], inetkit.Err.Lines);
         Assert.Empty(inetkit.Out.Lines);
     }
+
+    [Fact]
+    public async Task LowPortWithoutPrivilege_ExitsOneAndSuggestsPortOffset()
+    {
+        using var timeout = TestTimeout.Create();
+        if (int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_unprivileged_port_start").Trim(), System.Globalization.CultureInfo.InvariantCulture) <= 7)
+        {
+            Assert.Skip("this kernel lets anyone bind port 7 (net.ipv4.ip_unprivileged_port_start)");
+        }
+        string[] wrapper = [];
+        if (Environment.UserName == "root")
+        {
+            // Root may bind port 7; drop to nobody so the kernel says no.
+            if (!File.Exists("/usr/bin/setpriv"))
+            {
+                Assert.Skip("running as root without setpriv to drop privilege");
+            }
+            wrapper = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+        }
+        await using var inetkit = InetkitProcess.StartWrapped(wrapper, "serve", "echo", "--port-offset", "0", "--tcp", "--bind", "127.0.0.1");
+
+        int code = await inetkit.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(1, code);
+        Assert.Equal(["inetkit: cannot listen on 127.0.0.1:7 (echo/tcp): permission denied; ports below 1024 need privilege (root or CAP_NET_BIND_SERVICE); use --port-offset 10000 for unprivileged ports"], inetkit.Err.Lines);
+    }
 }

@@ -98,4 +98,19 @@ public sealed class ConnectionLimitTests
         await Net.SendAllAsync(socket, data, cancellationToken);
         Assert.Equal(data, await Net.ReadExactlyAsync(socket, data.Length, cancellationToken));
     }
+
+    [Fact]
+    public void DefaultPerSourceCap_AppliesToRemoteAddressesOnly()
+    {
+        using var tracker = new Inetkit.Hosting.Internal.ConnectionTracker(10_000, null, Timeout.InfiniteTimeSpan, TimeProvider.System, new Inetkit.Hosting.Internal.Counters());
+        var remote = IPAddress.Parse("192.0.2.10");
+
+        int admitted = Enumerable.Range(0, 100).Count(_ => tracker.TryAdmit(remote, out string? _));
+        int loopback = Enumerable.Range(0, 500).Count(_ => tracker.TryAdmit(IPAddress.Loopback, out string? _));
+
+        Assert.Equal(InetServerOptions.DefaultMaxConnectionsPerSource, admitted);
+        Assert.Equal(500, loopback);
+        Assert.False(tracker.TryAdmit(remote, out string? refusal));
+        Assert.Equal("per-source limit reached (32 open from 192.0.2.10)", refusal);
+    }
 }

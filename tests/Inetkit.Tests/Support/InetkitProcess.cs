@@ -24,15 +24,22 @@ internal sealed partial class InetkitProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static InetkitProcess Start(params string[] args)
+    public static InetkitProcess Start(params string[] args) => StartWrapped([], args);
+
+    /// <summary>Starts inetkit under <paramref name="wrapper"/> (for example setpriv, to drop root).</summary>
+    public static InetkitProcess StartWrapped(string[] wrapper, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (string part in wrapper.Skip(1).Concat(wrapper.Length > 0 ? ["dotnet"] : []))
+        {
+            info.ArgumentList.Add(part);
+        }
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "inetkit.dll"));
         foreach (string arg in args)
         {
