@@ -5,7 +5,8 @@ namespace Inetkit.Hosting.Internal;
 /// <summary>
 /// The stream a TCP service sees: reads and writes go straight to the socket, every completed call counts as
 /// activity for the idle timeout, and with tracing on each call is narrated (<c>recv(16384) -> 11 bytes</c>,
-/// <c>sendall(11 bytes)</c>). Reads and writes may run concurrently, as on NetworkStream.
+/// <c>sendall(11 bytes)</c>). Reads and writes may run concurrently, and socket errors surface as
+/// <see cref="IOException"/>, both as on NetworkStream, so a service sees an ordinary stream.
 /// </summary>
 internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer trace) : Stream
 {
@@ -16,10 +17,6 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
 
     /// <summary>The peer has closed its sending side (a read returned 0).</summary>
     public bool ReceivedEof { get; private set; }
-
-    public long BytesReceived { get; private set; }
-
-    public long BytesSent { get; private set; }
 
     public override bool CanRead => true;
 
@@ -33,15 +30,22 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (buffer.IsEmpty)
+        int read;
+        try
         {
-            // A zero-byte receive waits until data (or EOF) is there without holding a buffer; not a call worth narrating.
-            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
-            return 0;
+            if (buffer.IsEmpty)
+            {
+                // A zero-byte receive waits until data (or EOF) is there without holding a buffer; not a call worth narrating.
+                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+                return 0;
+            }
+            read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
         }
-        int read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        catch (SocketException e)
+        {
+            throw new IOException($"recv failed: {e.Message}", e);
+        }
         Touch();
-        BytesReceived += read;
         if (read == 0)
         {
             ReceivedEof = true;
@@ -57,12 +61,18 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
     {
         // sendall: a stream socket may take less than asked, so keep sending until all of it is gone.
         int sent = 0;
-        while (sent < buffer.Length)
+        try
         {
-            sent += await socket.SendAsync(buffer[sent..], SocketFlags.None, cancellationToken);
-            Touch();
+            while (sent < buffer.Length)
+            {
+                sent += await socket.SendAsync(buffer[sent..], SocketFlags.None, cancellationToken);
+                Touch();
+            }
         }
-        BytesSent += sent;
+        catch (SocketException e)
+        {
+            throw new IOException($"sendall failed after {sent} of {buffer.Length} bytes: {e.Message}", e);
+        }
         if (trace.Enabled)
         {
             trace.Call($"sendall({sent} bytes)");

@@ -66,6 +66,12 @@ internal sealed class ConnectionTracker : IDisposable
     public void Release(long id, IPAddress source)
     {
         _open.TryRemove(id, out _);
+        Unadmit(source);
+    }
+
+    /// <summary>Gives back an admission that never became a tracked connection.</summary>
+    public void Unadmit(IPAddress source)
+    {
         lock (_lock)
         {
             _count--;

@@ -71,14 +71,14 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
         {
             trace.Call($"accept() -> {remote}");
         }
-        string? refusal = null;
-        if (!host.Once.TryClaim())
-        {
-            refusal = "--once has already taken a connection";
-        }
-        else if (!host.Tracker.TryAdmit(remote.Address, out refusal))
+        if (!host.Tracker.TryAdmit(remote.Address, out string? refusal))
         {
             host.RefusalLog.Log(LogLevel.Warning, $"{Name}: refused {remote}: {refusal}");
+        }
+        else if (!host.Once.TryClaim())
+        {
+            host.Tracker.Unadmit(remote.Address);
+            refusal = "--once has already taken a connection";
         }
         if (refusal is not null)
         {
