@@ -1,3 +1,4 @@
+using Inetkit.Tracing;
 using System.Net.Sockets;
 
 namespace Inetkit.Hosting.Internal;

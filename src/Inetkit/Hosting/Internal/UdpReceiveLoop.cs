@@ -1,3 +1,4 @@
+using Inetkit.Tracing;
 using System.Net;
 using System.Net.Sockets;
 using Inetkit.Protocol;

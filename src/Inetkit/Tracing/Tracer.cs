@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Inetkit.Hosting.Internal;
+namespace Inetkit.Tracing;
 
 /// <summary>
 /// Narrates socket calls in the seed note's vocabulary, each line prefixed with who makes the call

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Sockets;
+using Inetkit.Protocol;
+using Inetkit.Tracing;
+
+namespace Inetkit.Clients;
+
+/// <summary>
+/// A client's socket: connected TCP, or UDP connected to one server (so that an ICMP port unreachable comes back
+/// as "refused" instead of silence). Every wait is bounded by the timeout, every call is traced, and socket
+/// errors become <see cref="ClientException"/>s that say what happened with whom.
+/// </summary>
+internal sealed class ClientSocket : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly Tracer _trace;
+    private readonly TimeSpan _timeout;
+    private readonly string _name;
+
+    private ClientSocket(Socket socket, IPEndPoint remote, Tracer trace, TimeSpan timeout, string name)
+    {
+        _socket = socket;
+        Remote = remote;
+        _trace = trace;
+        _timeout = timeout;
+        _name = name;
+    }
+
+    public IPEndPoint Remote { get; }
+
+    public bool IsUdp => _socket.SocketType == SocketType.Dgram;
+
+    /// <summary>Opens a connection to the first of the address's endpoints that answers.</summary>
+    public static async Task<ClientSocket> OpenAsync(ServiceAddress address, ServiceKind service, ClientOptions options, CancellationToken cancellationToken)
+    {
+        bool tcp = options.Transport != Transport.Udp;
+        string name = $"{WellKnownPorts.Name(service)}/{(tcp ? "tcp" : "udp")}";
+        var trace = new Tracer(options.Trace, name);
+        IPEndPoint[] candidates = await address.ResolveAsync(cancellationToken);
+        ClientException? last = null;
+        foreach (IPEndPoint remote in candidates)
+        {
+            var socket = tcp
+                ? new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+                : new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            trace.Call($"socket({Tracer.Family(remote.AddressFamily)}, {Tracer.Kind(socket.SocketType)})");
+            var client = new ClientSocket(socket, remote, trace, options.Timeout, name);
+            try
+            {
+                using var timeout = client.TimeoutSource(cancellationToken);
+                try
+                {
+                    await socket.ConnectAsync(remote, timeout.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new ClientException(ClientFailure.Timeout, $"no answer from {remote} ({name}) within {Seconds(options.Timeout)}: No connection!");
+                }
+                trace.Call(tcp ? $"connect({remote}) -> from {socket.LocalEndPoint}" : $"connect({remote})  # UDP: only fixes the peer, sends nothing");
+                return client;
+            }
+            catch (SocketException e)
+            {
+                last = client.Translate(e);
+            }
+            catch (ClientException e)
+            {
+                last = e;
+            }
+            client.Dispose();
+        }
+        throw last!;
+    }
+
+    /// <summary>TCP: sendall. UDP: one datagram.</summary>
+    public async Task SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        try
+        {
+            int sent = 0;
+            do
+            {
+                sent += await _socket.SendAsync(data[sent..], SocketFlags.None, cancellationToken);
+            }
+            while (sent < data.Length && !IsUdp);
+        }
+        catch (SocketException e)
+        {
+            throw Translate(e);
+        }
+        if (_trace.Enabled)
+        {
+            _trace.Call(IsUdp ? $"sendto({data.Length} bytes, {Remote})" : $"sendall({data.Length} bytes)");
+        }
+    }
+
+    /// <summary>
+    /// TCP: recv (0 means the server closed). UDP: one datagram. Waits at most the timeout (or
+    /// <paramref name="timeout"/>), then fails with <see cref="ClientFailure.Timeout"/>.
+    /// </summary>
+    public async Task<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        using CancellationTokenSource limit = TimeoutSource(cancellationToken, timeout);
+        int read;
+        try
+        {
+            read = await _socket.ReceiveAsync(buffer, SocketFlags.None, limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ClientException(ClientFailure.Timeout, $"no reply from {Remote} ({_name}) within {Seconds(timeout ?? _timeout)}: No connection!");
+        }
+        catch (SocketException e)
+        {
+            throw Translate(e);
+        }
+        if (_trace.Enabled)
+        {
+            _trace.Call(IsUdp ? $"recvfrom({buffer.Length}) -> {read} bytes from {Remote}" : read == 0 ? $"recv({buffer.Length}) -> 0 bytes (the server closed)" : $"recv({buffer.Length}) -> {read} bytes");
+        }
+        return read;
+    }
+
+    /// <summary>Receives without a timeout of its own (for measurement loops that keep their own clock); null when cancelled.</summary>
+    public async Task<int?> ReceiveUntilCancelledAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            int read = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            if (_trace.Enabled)
+            {
+                _trace.Call($"recvfrom({buffer.Length}) -> {read} bytes from {Remote}");
+            }
+            return read;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        catch (SocketException e)
+        {
+            throw Translate(e);
+        }
+    }
+
+    /// <summary>Reads until the server closes, <paramref name="chunkSize"/> bytes at a time, as the seed's QOTD client does.</summary>
+    public async Task<byte[]> ReadToEndAsync(int chunkSize, long limit, CancellationToken cancellationToken)
+    {
+        var all = new MemoryStream();
+        byte[] chunk = new byte[chunkSize];
+        while (true)
+        {
+            int read = await ReceiveAsync(chunk, cancellationToken);
+            if (read == 0)
+            {
+                return all.ToArray();
+            }
+            all.Write(chunk, 0, read);
+            if (all.Length > limit)
+            {
+                throw new ClientException(ClientFailure.WrongData, $"{Remote} ({_name}) sent more than {limit:N0} bytes without closing; that is not this service");
+            }
+        }
+    }
+
+    public void ShutdownSend()
+    {
+        _socket.Shutdown(SocketShutdown.Send);
+        _trace.Call("shutdown(SHUT_WR)");
+    }
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _trace.Call("close()");
+    }
+
+    internal ClientException Translate(SocketException e) => e.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused when IsUdp =>
+            new(ClientFailure.Unreachable, $"{Remote} ({_name}) answered with ICMP port unreachable: nothing listens there; is the server running, and on this port?", e),
+        SocketError.ConnectionRefused =>
+            new(ClientFailure.Unreachable, $"connection to {Remote} ({_name}) refused: nothing listens there; is the server running, and on this port?", e),
+        SocketError.ConnectionReset =>
+            new(ClientFailure.Unreachable, $"{Remote} ({_name}) reset the connection", e),
+        SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.HostDown =>
+            new(ClientFailure.Unreachable, $"{Remote} ({_name}) is unreachable: {e.Message}", e),
+        SocketError.TimedOut =>
+            new(ClientFailure.Timeout, $"no answer from {Remote} ({_name}): No connection!", e),
+        _ => new(ClientFailure.Other, $"{Remote} ({_name}): {e.Message}", e),
+    };
+
+    private CancellationTokenSource TimeoutSource(CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        source.CancelAfter(timeout ?? _timeout);
+        return source;
+    }
+
+    internal static string Seconds(TimeSpan span) => span.TotalSeconds >= 1 ? $"{span.TotalSeconds:0.###} s" : $"{span.TotalMilliseconds:0.###} ms";
+}
