@@ -40,6 +40,18 @@ public static class ChargenPattern
         return DoublePeriod.AsMemory(start, length);
     }
 
+    /// <summary>Fills <paramref name="destination"/>, of any length, with the endless pattern from <paramref name="offset"/>.</summary>
+    public static void Fill(Span<byte> destination, long offset = 0)
+    {
+        while (!destination.IsEmpty)
+        {
+            int length = Math.Min(destination.Length, PeriodLength);
+            Slice(offset, length).Span.CopyTo(destination);
+            destination = destination[length..];
+            offset += length;
+        }
+    }
+
     /// <summary>The byte at <paramref name="position"/> in the endless stream (for checking a received stream).</summary>
     public static byte At(long position) => DoublePeriod[(int)(((position % PeriodLength) + PeriodLength) % PeriodLength)];
 

@@ -10,7 +10,7 @@ namespace Inetkit.Services;
 public sealed class ChargenService : IInetService
 {
     // Nine periods (63,270 bytes) per write: one system call moves a socket buffer's worth.
-    private static readonly ReadOnlyMemory<byte> StreamChunk = BuildChunk(9);
+    private static readonly ReadOnlyMemory<byte> StreamChunk = BuildChunk(9 * ChargenPattern.PeriodLength);
 
     private long _nextDatagramLine = -1;
 
@@ -58,13 +58,10 @@ public sealed class ChargenService : IInetService
         return true;
     }
 
-    private static ReadOnlyMemory<byte> BuildChunk(int periods)
+    private static byte[] BuildChunk(int length)
     {
-        var chunk = new byte[ChargenPattern.PeriodLength * periods];
-        for (int i = 0; i < periods; i++)
-        {
-            ChargenPattern.Period.Span.CopyTo(chunk.AsSpan(i * ChargenPattern.PeriodLength));
-        }
+        var chunk = new byte[length];
+        ChargenPattern.Fill(chunk);
         return chunk;
     }
 }
