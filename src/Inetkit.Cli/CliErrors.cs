@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Inetkit.Clients;
 using Inetkit.Hosting;
 using Inetkit.Protocol;
 
@@ -19,6 +20,13 @@ internal static class CliErrors
                 ($"cannot listen on {e.EndPoint} ({Name(e)}): {e.EndPoint.Address} is not an address of this machine; check --bind", ExitCodes.Failure),
             BindFailedException e => ($"cannot listen on {e.EndPoint} ({Name(e)}): {e.InnerException?.Message ?? e.Message}", ExitCodes.Failure),
             QuotesFileException e => (e.Message, ExitCodes.Failure),
+            ClientException e => (e.Message, e.Failure switch
+            {
+                ClientFailure.Unreachable => ExitCodes.Unreachable,
+                ClientFailure.Timeout => ExitCodes.Timeout,
+                ClientFailure.WrongData => ExitCodes.WrongData,
+                _ => ExitCodes.Failure,
+            }),
             ArgumentException e => (e.Message, ExitCodes.Usage),
             SocketException e => ($"socket error: {e.Message}", ExitCodes.Failure),
             _ => ($"unexpected error: {exception.GetType().Name}: {exception.Message}", ExitCodes.Failure),

@@ -11,4 +11,13 @@ internal static class ExitCodes
 
     /// <summary>The command line is wrong: unknown service, port out of range, contradicting options.</summary>
     public const int Usage = 2;
+
+    /// <summary>Clients: refused or unreachable (TCP RST, ICMP port unreachable, no route, name not found).</summary>
+    public const int Unreachable = 3;
+
+    /// <summary>Clients: no reply within the timeout (the seed's "No connection!").</summary>
+    public const int Timeout = 4;
+
+    /// <summary>Clients: wrong data (an echo that differs, a time reply that is not 4 bytes, a broken chargen pattern).</summary>
+    public const int WrongData = 5;
 }

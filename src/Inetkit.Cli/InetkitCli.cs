@@ -5,16 +5,27 @@ namespace Inetkit.Cli;
 /// <summary>The <c>inetkit</c> command tree; parse errors become exit code 2 with one line each.</summary>
 internal static class InetkitCli
 {
-    public static RootCommand Build(TextWriter output, TextWriter error, CancellationToken stop)
+    public static RootCommand Build(CliConsole console, CancellationToken stop)
     {
         var root = new RootCommand("inetkit: the classic Internet socket services (RFC 862-868): servers, clients and an authorized-only scanner.");
-        root.Subcommands.Add(ServeCommand.Create(output, error, stop));
+        root.Subcommands.Add(ServeCommand.Create(console.Out, console.Error, stop));
+        root.Subcommands.Add(EchoCommand.Create(console));
+        root.Subcommands.Add(OneShotCommands.Qotd(console));
+        root.Subcommands.Add(OneShotCommands.Daytime(console));
+        root.Subcommands.Add(OneShotCommands.Time(console));
+        root.Subcommands.Add(ThroughputCommands.Chargen(console));
+        root.Subcommands.Add(ThroughputCommands.Discard(console));
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken stop)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken stop) =>
+        RunAsync(args, CliConsole.Captured(output, error), stop);
+
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken stop)
     {
-        RootCommand root = Build(output, error, stop);
+        TextWriter output = console.Out;
+        TextWriter error = console.Error;
+        RootCommand root = Build(console, stop);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

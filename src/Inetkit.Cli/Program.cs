@@ -1,4 +1,4 @@
 using Inetkit.Cli;
 
 using var stop = new ShutdownSignals();
-return await InetkitCli.RunAsync(args, Console.Out, Console.Error, stop.Token);
+return await InetkitCli.RunAsync(args, CliConsole.System, stop.Token);

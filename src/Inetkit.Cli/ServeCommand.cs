@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Net;
 using Inetkit.Hosting;
 using Inetkit.Protocol;
@@ -33,14 +32,14 @@ internal static class ServeCommand
             }
         });
         var port = new Option<int?>("--port") { Description = "Port for the one SERVICE named (0 picks a free one)", HelpName = "N" };
-        port.Validators.Add(result => RequireRange<int>(result, 0, 65535, "--port"));
+        port.Validators.Add(result => Ranges.Require<int>(result, 0, 65535, "--port"));
         var offset = new Option<int>("--port-offset")
         {
             Description = "Added to each well-known port: echo 7+N, discard 9+N, daytime 13+N, qotd 17+N, chargen 19+N, time 37+N (0: the real ports)",
             DefaultValueFactory = _ => WellKnownPorts.DefaultOffset,
             HelpName = "N",
         };
-        offset.Validators.Add(result => RequireRange<int>(result, 0, WellKnownPorts.MaxOffset, "--port-offset"));
+        offset.Validators.Add(result => Ranges.Require<int>(result, 0, WellKnownPorts.MaxOffset, "--port-offset"));
         var tcp = new Option<bool>("--tcp") { Description = "Serve TCP (default: TCP and UDP)" };
         var udp = new Option<bool>("--udp") { Description = "Serve UDP (default: TCP and UDP)" };
         var once = new Option<bool>("--once") { Description = "Serve one connection or one datagram, then exit 0" };
@@ -68,32 +67,32 @@ internal static class ServeCommand
             DefaultValueFactory = _ => 1000,
             HelpName = "N",
         };
-        maxConnections.Validators.Add(result => RequireRange<int>(result, 1, 1_000_000, "--max-connections"));
+        maxConnections.Validators.Add(result => Ranges.Require<int>(result, 1, 1_000_000, "--max-connections"));
         var maxPerSource = new Option<int?>("--max-connections-per-source")
         {
             Description = $"Open TCP connections from one address (default: no cap for loopback, {InetServerOptions.DefaultMaxConnectionsPerSource} for others; a value applies to all)",
             HelpName = "N",
         };
-        maxPerSource.Validators.Add(result => RequireRange<int>(result, 1, 1_000_000, "--max-connections-per-source"));
+        maxPerSource.Validators.Add(result => Ranges.Require<int>(result, 1, 1_000_000, "--max-connections-per-source"));
         var idle = new Option<double>("--idle-timeout")
         {
             Description = "Close a TCP connection after this many seconds without a byte either way (0: never)",
             DefaultValueFactory = _ => 300,
             HelpName = "SECONDS",
         };
-        idle.Validators.Add(result => RequireRange<double>(result, 0, 86_400 * 7, "--idle-timeout"));
+        idle.Validators.Add(result => Ranges.Require<double>(result, 0, 86_400 * 7, "--idle-timeout"));
         var udpRate = new Option<double?>("--udp-rate")
         {
             Description = $"Datagrams per second per source address (default: unlimited for loopback, {InetServerOptions.DefaultUdpRate:N0} for others; a value applies to all)",
             HelpName = "N",
         };
-        udpRate.Validators.Add(result => RequireRange<double>(result, 0.001, 10_000_000, "--udp-rate"));
+        udpRate.Validators.Add(result => Ranges.Require<double>(result, 0.001, 10_000_000, "--udp-rate"));
         var udpGlobalRate = new Option<double?>("--udp-global-rate")
         {
             Description = $"Datagrams per second from all sources together (default: unlimited for loopback, {InetServerOptions.DefaultUdpGlobalRate:N0} for others; a value applies to all)",
             HelpName = "N",
         };
-        udpGlobalRate.Validators.Add(result => RequireRange<double>(result, 0.001, 100_000_000, "--udp-global-rate"));
+        udpGlobalRate.Validators.Add(result => Ranges.Require<double>(result, 0.001, 100_000_000, "--udp-global-rate"));
         var allowAmplification = new Option<bool>("--allow-amplification")
         {
             Description = "Let UDP replies to non-loopback sources be longer than the requests (plain RFC behaviour; makes this host a reflector)",
@@ -104,7 +103,7 @@ internal static class ServeCommand
             DefaultValueFactory = _ => 3,
             HelpName = "SECONDS",
         };
-        grace.Validators.Add(result => RequireRange<double>(result, 0, 3600, "--grace"));
+        grace.Validators.Add(result => Ranges.Require<double>(result, 0, 3600, "--grace"));
         var trace = new Option<bool>("--trace") { Description = "Print every socket call as it happens (socket, bind, listen, accept, recvfrom, sendto, sendall, close) on stderr" };
         var verbose = new Option<bool>("--verbose") { Description = "Log per-connection and per-datagram problems too (rate-limited)" };
 
@@ -226,22 +225,4 @@ internal static class ServeCommand
         var literal when IPAddress.TryParse(literal.Trim('[', ']'), out IPAddress? address) => [address],
         _ => null,
     };
-
-    private static void RequireRange<T>(OptionResult result, T min, T max, string name) where T : struct, IComparable<T>
-    {
-        T? value;
-        try
-        {
-            value = result.GetValueOrDefault<T?>();
-        }
-        catch (InvalidOperationException)
-        {
-            // Not a number at all: the parser has already said so.
-            return;
-        }
-        if (value is { } v && (v.CompareTo(min) < 0 || v.CompareTo(max) > 0))
-        {
-            result.AddError($"{name} {v} is out of range ({min}-{max})");
-        }
-    }
 }

@@ -334,7 +334,7 @@ internal sealed class EchoMeter(ClientSocket socket, EchoMeasurement measurement
     {
         lock (_lock)
         {
-            return new EchoStatistics(_sent, _received, _lostCount, _duplicates, _reordered, _corrupted, _late, RoundTripSummary.Of(_roundTrips));
+            return new EchoStatistics(_sent, _received, _lostCount, _duplicates, _reordered, _corrupted, _late, RoundTripSummary.Of(_roundTrips), socket.Remote);
         }
     }
 

@@ -18,6 +18,14 @@ public sealed class EchoSession : IAsyncDisposable
     /// <exception cref="ClientException">No reply in time, the server closed early, or the echo differs.</exception>
     public async Task<EchoReply> ExchangeAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
+        if (_socket.IsUdp)
+        {
+            int max = _socket.Remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? EchoClient.MaxUdpPayloadIPv6 : EchoClient.MaxUdpPayloadIPv4;
+            if (message.Length > max)
+            {
+                throw new ArgumentException($"the message is {message.Length:N0} bytes; a UDP datagram carries at most {max:N0} over {(max == EchoClient.MaxUdpPayloadIPv6 ? "IPv6" : "IPv4")}", nameof(message));
+            }
+        }
         long start = _clock.GetTimestamp();
         await _socket.SendAsync(message, cancellationToken);
         byte[] reply;

@@ -32,7 +32,8 @@ public sealed record EchoStatistics(
     long Reordered,
     long Corrupted,
     long Late,
-    RoundTripSummary? RoundTrip)
+    RoundTripSummary? RoundTrip,
+    System.Net.IPEndPoint Server)
 {
     /// <summary>Lost probes as a percentage of those sent.</summary>
     public double LossPercent => Sent == 0 ? 0 : 100.0 * Lost / Sent;

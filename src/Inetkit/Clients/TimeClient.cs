@@ -25,8 +25,9 @@ public sealed class TimeClient(ServiceAddress address, ClientOptions options)
         DateTimeOffset now = options.TimeProvider.GetUtcNow();
         uint seconds = BinaryPrimitives.ReadUInt32BigEndian(reply);
         DateTimeOffset time = Rfc868Time.ToInstant(seconds, now);
-        // The server read its clock about half a round trip ago.
-        TimeSpan offset = now - (elapsed / 2) - time;
+        // The server read its clock about half a round trip ago, and RFC 868 truncates to the second, so the
+        // middle of that second is the best guess of what its clock said.
+        TimeSpan offset = now - (elapsed / 2) - time.AddSeconds(0.5);
         return new TimeResult(seconds, time, offset, server);
     }
 }
