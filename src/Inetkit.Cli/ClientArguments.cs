@@ -67,9 +67,16 @@ internal sealed class ClientArguments
             {
                 result.AddError("choose one of --tcp or --udp");
             }
+            string? target = result.GetValue(Target);
+            int? port = result.GetValue(Port);
+            if (string.IsNullOrEmpty(target) || port is < 1 or > 65535)
+            {
+                // Missing, or a port the option's own check has refused: the parser reports those.
+                return;
+            }
             try
             {
-                ServiceAddress.Parse(result.GetValue(Target) ?? "", _service, result.GetValue(Port), result.GetValue(Offset));
+                ServiceAddress.Parse(target, _service, port, result.GetValue(Offset));
             }
             catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException)
             {
