@@ -55,14 +55,7 @@ public sealed class SeedExampleTests
 
     private static async Task<(int Code, string Output)> RunSeedAsync(string script, int port, string? stdin, CancellationToken cancellationToken)
     {
-        string? python = FindPython();
-        if (python is null)
-        {
-            Assert.Skip("python3 is not installed; .ci/run installs it");
-        }
-        string source = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Seed", script), cancellationToken);
-        Assert.Contains("12345", source, StringComparison.Ordinal);
-        var info = new ProcessStartInfo(python)
+        var info = new ProcessStartInfo(Python.Require())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -70,7 +63,7 @@ public sealed class SeedExampleTests
             UseShellExecute = false,
         };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(source.Replace("12345", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        info.ArgumentList.Add(Python.Seed(script, port));
         using Process process = Process.Start(info)!;
         if (stdin is not null)
         {
@@ -93,9 +86,4 @@ public sealed class SeedExampleTests
         Assert.Equal("", await error);
         return (process.ExitCode, await output);
     }
-
-    private static string? FindPython() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Select(dir => Path.Combine(dir, "python3"))
-            .FirstOrDefault(File.Exists);
 }
