@@ -41,7 +41,7 @@ internal static class EchoCommand
                 result.AddError($"--size {result.GetValue(size):N0} is more than a UDP datagram can carry ({EchoClient.MaxUdpPayloadIPv4:N0} bytes over IPv4, {EchoClient.MaxUdpPayloadIPv6:N0} over IPv6)");
             }
         });
-        command.SetAction((parsed, ct) => OneShotCommands.Run(console, async () =>
+        command.SetAction((parsed, ct) => ClientCommand.RunAsync(console, async () =>
         {
             ClientOptions options = args.Options(parsed, console.Error);
             var client = new EchoClient(args.Address(parsed), options);
@@ -98,7 +98,7 @@ internal static class EchoCommand
         {
             JsonOut.Write(console.Out, w =>
             {
-                OneShotCommands.Common(w, reply.Server, options, reply.Data.Length);
+                ClientCommand.Common(w, reply.Server, options, reply.Data.Length);
                 w.Number("rtt_ms", reply.RoundTrip.TotalMilliseconds);
                 w.WriteString("reply", text);
             });

@@ -20,17 +20,17 @@ internal static class OneShotCommands
         chunk.Validators.Add(r => Ranges.Require<int>(r, 1, 1 << 20, "--chunk-size"));
         var command = args.AddTo(new Command("qotd", "Ask a quote-of-the-day server (RFC 865) for a quote: TCP reads until the server closes."));
         command.Options.Add(chunk);
-        command.SetAction((parsed, ct) => Run(console, async () =>
+        command.SetAction((parsed, ct) => ClientCommand.RunAsync(console, async () =>
         {
             ClientOptions options = args.Options(parsed, console.Error);
             QotdResult result = await new QotdClient(args.Address(parsed), options).GetAsync(parsed.GetValue(chunk), ct);
             if (parsed.GetValue(args.Json))
             {
-                JsonOut.Write(console.Out, w => Common(w, result.Server, options, result.Quote.Length).WriteString("quote", result.Text));
+                JsonOut.Write(console.Out, w => ClientCommand.Common(w, result.Server, options, result.Quote.Length).WriteString("quote", result.Text));
             }
             else
             {
-                await WriteTextAsync(console.Out, result.Text);
+                await ClientCommand.WriteTextAsync(console.Out, result.Text);
             }
         }));
         return command;
@@ -40,13 +40,13 @@ internal static class OneShotCommands
     {
         var args = new ClientArguments(ServiceKind.Daytime);
         var command = args.AddTo(new Command("daytime", "Ask a daytime server (RFC 867) for the date and time, printed as received."));
-        command.SetAction((parsed, ct) => Run(console, async () =>
+        command.SetAction((parsed, ct) => ClientCommand.RunAsync(console, async () =>
         {
             ClientOptions options = args.Options(parsed, console.Error);
             DaytimeResult result = await new DaytimeClient(args.Address(parsed), options).GetAsync(ct);
             if (parsed.GetValue(args.Json))
             {
-                JsonOut.Write(console.Out, w => Common(w, result.Server, options, result.Reply.Length).WriteString("line", result.Line));
+                JsonOut.Write(console.Out, w => ClientCommand.Common(w, result.Server, options, result.Reply.Length).WriteString("line", result.Line));
             }
             else
             {
@@ -60,7 +60,7 @@ internal static class OneShotCommands
     {
         var args = new ClientArguments(ServiceKind.Time);
         var command = args.AddTo(new Command("time", "Ask a time server (RFC 868) for the time; prints it in ISO 8601 UTC and how far the local clock is from it, like rdate -p."));
-        command.SetAction((parsed, ct) => Run(console, async () =>
+        command.SetAction((parsed, ct) => ClientCommand.RunAsync(console, async () =>
         {
             ClientOptions options = args.Options(parsed, console.Error);
             TimeResult result = await new TimeClient(args.Address(parsed), options).GetAsync(ct);
@@ -69,7 +69,7 @@ internal static class OneShotCommands
             {
                 JsonOut.Write(console.Out, w =>
                 {
-                    Common(w, result.Server, options, 4);
+                    ClientCommand.Common(w, result.Server, options, 4);
                     w.WriteNumber("seconds", result.Seconds);
                     w.WriteString("time", iso);
                     w.Number("local_offset_s", result.LocalOffset.TotalSeconds);
@@ -83,33 +83,5 @@ internal static class OneShotCommands
             }
         }));
         return command;
-    }
-
-    /// <summary>Runs a client action and turns its failure into one line and an exit code.</summary>
-    public static async Task<int> Run(CliConsole console, Func<Task> action)
-    {
-        try
-        {
-            await action();
-            return ExitCodes.Success;
-        }
-        catch (Exception e)
-        {
-            return CliErrors.Report(e, console.Error);
-        }
-    }
-
-    public static Utf8JsonWriter Common(Utf8JsonWriter writer, System.Net.IPEndPoint server, ClientOptions options, long bytes)
-    {
-        writer.WriteString("server", server.ToString());
-        writer.WriteString("transport", ClientArguments.TransportName(options));
-        writer.WriteNumber("bytes", bytes);
-        return writer;
-    }
-
-    /// <summary>Text as received, with a line end added only if it lacks one.</summary>
-    public static async Task WriteTextAsync(TextWriter output, string text)
-    {
-        await output.WriteAsync(text.EndsWith('\n') ? text.Replace("\r\n", "\n", StringComparison.Ordinal) : text + "\n");
     }
 }

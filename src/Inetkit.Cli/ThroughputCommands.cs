@@ -14,7 +14,7 @@ internal static class ThroughputCommands
         var command = args.AddTo(new Command("chargen", "Receive from a character generator (RFC 864), check every byte against the pattern, report MB/s; UDP: one request, one checked reply."));
         command.Options.Add(bytes);
         command.Options.Add(duration);
-        command.SetAction((parsed, ct) => OneShotCommands.Run(console, async () =>
+        command.SetAction((parsed, ct) => ClientCommand.RunAsync(console, async () =>
         {
             ClientOptions options = args.Options(parsed, console.Error);
             var progress = new ProgressLine(console, "received");
@@ -26,7 +26,7 @@ internal static class ThroughputCommands
             {
                 JsonOut.Write(console.Out, w =>
                 {
-                    OneShotCommands.Common(w, t.Server, options, t.Bytes);
+                    ClientCommand.Common(w, t.Server, options, t.Bytes);
                     w.Number("seconds", t.Elapsed.TotalSeconds);
                     w.Number("mb_per_s", t.MegabytesPerSecond);
                     w.WriteBoolean("pattern_ok", true);
@@ -39,7 +39,7 @@ internal static class ThroughputCommands
             }
             if (result.Datagram is { } datagram)
             {
-                await OneShotCommands.WriteTextAsync(console.Out, System.Text.Encoding.ASCII.GetString(datagram));
+                await ClientCommand.WriteTextAsync(console.Out, System.Text.Encoding.ASCII.GetString(datagram));
                 await console.Out.WriteLineAsync($"{datagram.Length} characters from {t.Server}, the RFC 864 pattern intact ({where})");
                 return;
             }
@@ -61,7 +61,7 @@ internal static class ThroughputCommands
         {
             command.Options.Add(option);
         }
-        command.SetAction((parsed, ct) => OneShotCommands.Run(console, async () =>
+        command.SetAction((parsed, ct) => ClientCommand.RunAsync(console, async () =>
         {
             ClientOptions options = args.Options(parsed, console.Error);
             var client = new DiscardClient(args.Address(parsed), options);
@@ -75,7 +75,7 @@ internal static class ThroughputCommands
             {
                 JsonOut.Write(console.Out, w =>
                 {
-                    OneShotCommands.Common(w, t.Server, options, t.Bytes);
+                    ClientCommand.Common(w, t.Server, options, t.Bytes);
                     w.Number("seconds", t.Elapsed.TotalSeconds);
                     w.Number("mb_per_s", t.MegabytesPerSecond);
                     if (udp)
