@@ -8,12 +8,12 @@ namespace Inetkit.Tests.Cli;
 public sealed class ServeProcessTests
 {
     [Theory]
-    [InlineData(InetkitProcess.SigTerm)]
-    [InlineData(InetkitProcess.SigInt)]
+    [InlineData(ChildProcess.SigTerm)]
+    [InlineData(ChildProcess.SigInt)]
     public async Task Signal_StopsAccepting_LetsTheOpenEchoFinish_ExitsZero(int signal)
     {
         using var timeout = TestTimeout.Create();
-        await using var inetkit = InetkitProcess.Start("serve", "echo", "--port", "0", "--tcp", "--bind", "127.0.0.1", "--grace", "20");
+        await using var inetkit = ChildProcess.Start("serve", "echo", "--port", "0", "--tcp", "--bind", "127.0.0.1", "--grace", "20");
         IPEndPoint server = await inetkit.FirstEndPointAsync(timeout.Token);
         using Socket client = await Net.ConnectAsync(server, timeout.Token);
         await Net.SendAllAsync(client, "before"u8.ToArray(), timeout.Token);
@@ -35,7 +35,7 @@ public sealed class ServeProcessTests
     public async Task Once_ExitsZeroAfterOneExchange()
     {
         using var timeout = TestTimeout.Create();
-        await using var inetkit = InetkitProcess.Start("serve", "daytime", "--port", "0", "--tcp", "--bind", "127.0.0.1", "--once");
+        await using var inetkit = ChildProcess.Start("serve", "daytime", "--port", "0", "--tcp", "--bind", "127.0.0.1", "--once");
         IPEndPoint server = await inetkit.FirstEndPointAsync(timeout.Token);
 
         byte[] line = await Net.ExchangeAsync(server, Inetkit.Protocol.Transport.Tcp, [], timeout.Token);
@@ -50,7 +50,7 @@ public sealed class ServeProcessTests
         using var timeout = TestTimeout.Create();
         using var holder = Net.Udp(AddressFamily.InterNetwork);
         int port = ((IPEndPoint)holder.LocalEndPoint!).Port;
-        await using var inetkit = InetkitProcess.Start("serve", "time", "--port", port.ToString(), "--udp", "--bind", "127.0.0.1");
+        await using var inetkit = ChildProcess.Start("serve", "time", "--port", port.ToString(), "--udp", "--bind", "127.0.0.1");
 
         int code = await inetkit.WaitForExitAsync(timeout.Token);
 
@@ -77,7 +77,7 @@ public sealed class ServeProcessTests
             }
             wrapper = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
         }
-        await using var inetkit = InetkitProcess.StartWrapped(wrapper, "serve", "echo", "--port-offset", "0", "--tcp", "--bind", "127.0.0.1");
+        await using var inetkit = ChildProcess.StartWrapped(wrapper, "serve", "echo", "--port-offset", "0", "--tcp", "--bind", "127.0.0.1");
 
         int code = await inetkit.WaitForExitAsync(timeout.Token);
 

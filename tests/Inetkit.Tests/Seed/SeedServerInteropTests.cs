@@ -13,7 +13,7 @@ public sealed class SeedServerInteropTests
     {
         using var timeout = TestTimeout.Create();
         int port = FreePort(SocketType.Dgram);
-        await using SeedProcess server = Python.StartServer("udp_echo_service.py", port);
+        await using ChildProcess server = Python.StartServer("udp_echo_service.py", port);
         await server.Out.WaitForLineAsync(l => l == "receiving...", timeout.Token);
 
         var (code, output) = await RunAsync(timeout.Token, "echo", $"127.0.0.1:{port}", "--udp", "Hello World");
@@ -29,7 +29,7 @@ public sealed class SeedServerInteropTests
     {
         using var timeout = TestTimeout.Create();
         int port = FreePort(SocketType.Stream);
-        await using SeedProcess server = Python.StartServer("tcp_qotd_service.py", port);
+        await using ChildProcess server = Python.StartServer("tcp_qotd_service.py", port);
         await server.Out.WaitForLineAsync(l => l == "listening", timeout.Token);
 
         var (code, output) = await RunAsync(timeout.Token, "qotd", $"127.0.0.1:{port}", "--chunk-size", "4");

@@ -38,7 +38,7 @@ internal static class Python
     }
 
     /// <summary>Starts a seed server with unbuffered output; its stdout lines can be awaited.</summary>
-    public static SeedProcess StartServer(string script, int port)
+    public static ChildProcess StartServer(string script, int port)
     {
         var info = new ProcessStartInfo(Require())
         {
@@ -49,38 +49,6 @@ internal static class Python
         info.ArgumentList.Add("-u");
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(ListenProbe + Seed(script, port));
-        return new SeedProcess(Process.Start(info)!);
-    }
-}
-
-internal sealed class SeedProcess : IAsyncDisposable
-{
-    private readonly Process _process;
-
-    public SeedProcess(Process process)
-    {
-        _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Out.Write(e.Data + "\n"); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Out.Write("stderr: " + e.Data + "\n"); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
-
-    public LineWriter Out { get; } = new();
-
-    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
-    {
-        await _process.WaitForExitAsync(cancellationToken);
-        return _process.ExitCode;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
+        return new ChildProcess(Process.Start(info)!);
     }
 }

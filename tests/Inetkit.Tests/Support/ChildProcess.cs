@@ -4,12 +4,15 @@ using System.Runtime.InteropServices;
 
 namespace Inetkit.Tests.Support;
 
-/// <summary>The real inetkit command as a child process (dotnet inetkit.dll), for what only a process shows: signals and exit codes.</summary>
-internal sealed partial class InetkitProcess : IAsyncDisposable
+/// <summary>
+/// A child process with its output lines awaitable: the real inetkit command (dotnet inetkit.dll), for what only
+/// a process shows (signals, exit codes), and the seed's Python servers.
+/// </summary>
+internal sealed partial class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private InetkitProcess(Process process)
+    public ChildProcess(Process process)
     {
         _process = process;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { Out.Write(e.Data + "\n"); } };
@@ -24,10 +27,10 @@ internal sealed partial class InetkitProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static InetkitProcess Start(params string[] args) => StartWrapped([], args);
+    public static ChildProcess Start(params string[] args) => StartWrapped([], args);
 
     /// <summary>Starts inetkit under <paramref name="wrapper"/> (for example setpriv, to drop root).</summary>
-    public static InetkitProcess StartWrapped(string[] wrapper, params string[] args)
+    public static ChildProcess StartWrapped(string[] wrapper, params string[] args)
     {
         var info = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet")
         {
@@ -45,7 +48,7 @@ internal sealed partial class InetkitProcess : IAsyncDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        return new InetkitProcess(Process.Start(info)!);
+        return new ChildProcess(Process.Start(info)!);
     }
 
     /// <summary>The endpoint printed on the first line of stdout ("echo     tcp  127.0.0.1:40123").</summary>
