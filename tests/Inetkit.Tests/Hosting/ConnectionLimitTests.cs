@@ -61,9 +61,13 @@ public sealed class ConnectionLimitTests
         using Socket busy = await Net.ConnectAsync(endPoint, timeout.Token);
         await AssertEchoes(idle, "i", timeout.Token);
         await AssertEchoes(busy, "b", timeout.Token);
+        // The client can read an echo before the server has seen its own send complete and noted the activity;
+        // the clock may move only once the server has narrated both sends, or the activity lands in the future.
+        await trace.WaitForAsync(_ => trace.Lines.Count(l => l.EndsWith("sendall(1 bytes)", StringComparison.Ordinal)) == 2, timeout.Token);
 
         clock.Advance(TimeSpan.FromSeconds(6));
         await AssertEchoes(busy, "still here", timeout.Token);
+        await trace.WaitForAsync("sendall(10 bytes)", timeout.Token);
         clock.Advance(TimeSpan.FromSeconds(6));
 
         Assert.Empty(await Net.ReadToEndAsync(idle, timeout.Token, resetIsEnd: true));
