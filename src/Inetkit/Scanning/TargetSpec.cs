@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Numerics;
+
+namespace Inetkit.Scanning;
+
+/// <summary>
+/// What to scan, in nmap's target syntax: addresses (<c>127.0.0.1</c>, <c>::1</c>), CIDR blocks
+/// (<c>192.0.2.0/28</c>, <c>2001:db8::/120</c>), IPv4 octet ranges (<c>192.0.2.1-20</c>, <c>10.0.0-3.*</c>),
+/// full ranges (<c>192.0.2.1-192.0.2.20</c>) and host names, less what <c>--exclude</c> names. A list larger than
+/// <see cref="MaxAddresses"/> is refused with its size, before anything is expanded.
+/// </summary>
+public sealed class TargetSpec
+{
+    /// <summary>The most addresses one scan takes: 2^20, an IPv4 /12. Larger work is split with <c>--shard</c> or narrowed.</summary>
+    public const int MaxAddresses = 1 << 20;
+
+    private readonly List<AddressRange> _ranges;
+    private readonly List<AddressRange> _excluded;
+    private readonly HashSet<string> _excludedNames;
+
+    private TargetSpec(List<AddressRange> ranges, List<string> names, List<AddressRange> excluded, HashSet<string> excludedNames)
+    {
+        _ranges = ranges;
+        HostNames = names.Where(n => !excludedNames.Contains(n)).ToList();
+        _excluded = excluded;
+        _excludedNames = excludedNames;
+    }
+
+    /// <summary>The address ranges named, before exclusion.</summary>
+    public IReadOnlyList<AddressRange> Ranges => _ranges;
+
+    /// <summary>Host names named (not yet resolved), less those excluded by name.</summary>
+    public IReadOnlyList<string> HostNames { get; }
+
+    /// <summary>Parses targets and exclusions (each item one target expression).</summary>
+    /// <exception cref="FormatException">An item that is no target, an empty list, or a list over <see cref="MaxAddresses"/>.</exception>
+    public static TargetSpec Parse(IEnumerable<string> targets, IEnumerable<string>? exclusions = null)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var ranges = new List<AddressRange>();
+        var names = new List<string>();
+        foreach (string item in targets.Select(t => t.Trim()).Where(t => t.Length > 0))
+        {
+            ParseItem(item, ranges, names);
+        }
+        if (ranges.Count == 0 && names.Count == 0)
+        {
+            throw new FormatException("no targets given");
+        }
+        BigInteger total = ranges.Aggregate(BigInteger.Zero, (sum, r) => sum + r.Count) + names.Count;
+        if (total > MaxAddresses)
+        {
+            throw new FormatException($"the targets hold {total:N0} addresses; one scan takes at most {MaxAddresses:N0} (an IPv4 /12): narrow them, or split the work with --shard");
+        }
+        var excluded = new List<AddressRange>();
+        var excludedNames = new List<string>();
+        foreach (string item in (exclusions ?? []).Select(t => t.Trim()).Where(t => t.Length > 0))
+        {
+            ParseItem(item, excluded, excludedNames);
+        }
+        return new TargetSpec(ranges, names, excluded, new HashSet<string>(excludedNames, StringComparer.OrdinalIgnoreCase));
+    }
+
+    /// <summary>True if <paramref name="address"/> is excluded.</summary>
+    public bool IsExcluded(IPAddress address) => _excluded.Any(r => r.Contains(address));
+
+    /// <summary>Every address named, in order, each once, less the excluded ones. Host names are not included.</summary>
+    public IEnumerable<IPAddress> Addresses()
+    {
+        var seen = new HashSet<(AddressFamily, UInt128)>();
+        foreach (AddressRange range in _ranges)
+        {
+            for (UInt128 value = range.First; ; value++)
+            {
+                IPAddress address = AddressRange.ToAddress(range.Family, value);
+                if (seen.Add((range.Family, value)) && !IsExcluded(address))
+                {
+                    yield return address;
+                }
+                if (value == range.Last)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Parses one target expression into <paramref name="ranges"/> or <paramref name="names"/>.</summary>
+    internal static void ParseItem(string item, List<AddressRange> ranges, List<string> names)
+    {
+        string text = item.Trim('[', ']');
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            if (!IPAddress.TryParse(text[..slash], out IPAddress? network)
+                || !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int prefix)
+                || prefix > (network.AddressFamily == AddressFamily.InterNetwork ? 32 : 128))
+            {
+                throw new FormatException($"'{item}' is not a CIDR block (ADDRESS/PREFIX, prefix 0-32 for IPv4, 0-128 for IPv6)");
+            }
+            ranges.Add(AddressRange.Cidr(network, prefix));
+            return;
+        }
+        if (IPAddress.TryParse(text, out IPAddress? single) && (single.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+        {
+            ranges.Add(AddressRange.Of(single));
+            return;
+        }
+        int dash = text.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0 && IPAddress.TryParse(text[..dash], out IPAddress? from) && IPAddress.TryParse(text[(dash + 1)..], out IPAddress? to)
+            && text[(dash + 1)..].Contains('.', StringComparison.Ordinal) == text[..dash].Contains('.', StringComparison.Ordinal) && to.AddressFamily == from.AddressFamily
+            && (from.AddressFamily == AddressFamily.InterNetworkV6 || text[(dash + 1)..].Count(c => c == '.') == 3))
+        {
+            UInt128 first = AddressRange.ToNumber(from), last = AddressRange.ToNumber(to);
+            if (first > last)
+            {
+                throw new FormatException($"'{item}' runs backwards");
+            }
+            ranges.Add(new AddressRange(from.AddressFamily, first, last));
+            return;
+        }
+        if (TryParseOctets(text, ranges, item))
+        {
+            return;
+        }
+        if (IsHostName(text))
+        {
+            names.Add(text.ToLowerInvariant());
+            return;
+        }
+        throw new FormatException($"'{item}' is not an address, a CIDR block, a range or a host name");
+    }
+
+    /// <summary>IPv4 with an octet range or * in any octet: 192.0.2.1-20, 10.0.0-3.*.</summary>
+    private static bool TryParseOctets(string text, List<AddressRange> ranges, string item)
+    {
+        string[] parts = text.Split('.');
+        if (parts.Length != 4 || !parts.Any(p => p.Contains('-', StringComparison.Ordinal) || p == "*"))
+        {
+            return false;
+        }
+        var spans = new (int Low, int High)[4];
+        for (int i = 0; i < 4; i++)
+        {
+            string[] bounds = parts[i] == "*" ? ["0", "255"] : parts[i].Split('-');
+            if (bounds.Length is < 1 or > 2 || !bounds.All(b => int.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v <= 255))
+            {
+                if (parts.Take(3).All(p => p.All(char.IsAsciiDigit) || p.Contains('-', StringComparison.Ordinal)))
+                {
+                    throw new FormatException($"'{item}': octet '{parts[i]}' is not 0-255, a range like 1-20, or *");
+                }
+                return false;
+            }
+            int low = int.Parse(bounds[0], CultureInfo.InvariantCulture);
+            int high = int.Parse(bounds[^1], CultureInfo.InvariantCulture);
+            if (low > high)
+            {
+                throw new FormatException($"'{item}': octet range '{parts[i]}' runs backwards");
+            }
+            spans[i] = (low, high);
+        }
+        long count = spans.Aggregate(1L, (product, s) => product * (s.High - s.Low + 1));
+        if (count > MaxAddresses)
+        {
+            throw new FormatException($"'{item}' holds {count:N0} addresses; one scan takes at most {MaxAddresses:N0}: narrow it, or split the work with --shard");
+        }
+        for (int a = spans[0].Low; a <= spans[0].High; a++)
+        {
+            for (int b = spans[1].Low; b <= spans[1].High; b++)
+            {
+                for (int c = spans[2].Low; c <= spans[2].High; c++)
+                {
+                    uint prefix = ((uint)a << 24) | ((uint)b << 16) | ((uint)c << 8);
+                    ranges.Add(new AddressRange(AddressFamily.InterNetwork, prefix | (uint)spans[3].Low, prefix | (uint)spans[3].High));
+                }
+            }
+        }
+        return true;
+    }
+
+    private static bool IsHostName(string text) =>
+        text.Length is > 0 and <= 253
+        && text.Split('.').All(label => label.Length is > 0 and <= 63 && label[0] != '-' && label[^1] != '-' && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        && !text.Split('.').All(label => label.All(char.IsAsciiDigit));
+}
