@@ -37,8 +37,8 @@ public sealed class TargetSpecTests
     {
         Assert.Equal(20, Addresses("192.0.2.1-20").Length);
         Assert.Equal("192.0.2.20", Addresses("192.0.2.1-20")[^1]);
-        Assert.Equal(["10.0.0.1", "10.0.0.2", "10.0.1.1", "10.0.1.2"], Addresses("10.0.0-1.1-2"));
-        Assert.Equal(256, Addresses("10.0.0.*").Length);
+        Assert.Equal(["192.0.2.1", "192.0.2.2", "192.0.3.1", "192.0.3.2"], Addresses("192.0.2-3.1-2"));
+        Assert.Equal(256, Addresses("192.0.2.*").Length);
     }
 
     [Fact]
@@ -70,9 +70,9 @@ public sealed class TargetSpecTests
         var e = Assert.Throws<FormatException>(() => TargetSpec.Parse(["2001:db8::/64"]));
 
         Assert.Contains("18,446,744,073,709,551,616 addresses", e.Message, StringComparison.Ordinal);
-        Assert.Throws<FormatException>(() => TargetSpec.Parse(["10.0.0.0/8"]));
+        Assert.Throws<FormatException>(() => TargetSpec.Parse(["100.0.0.0/8"]));
         Assert.Throws<FormatException>(() => TargetSpec.Parse(["*.*.*.*"]));
-        Assert.Equal(TargetSpec.MaxAddresses, TargetSpec.Parse(["10.0.0.0/12"]).Ranges[0].Count);
+        Assert.Equal(TargetSpec.MaxAddresses, TargetSpec.Parse(["100.64.0.0/12"]).Ranges[0].Count);
     }
 
     [Theory]
