@@ -1,0 +1,73 @@
+using System.Net;
+using Inetkit.Hosting;
+using Inetkit.Protocol;
+using Inetkit.Scanning;
+using Inetkit.Tests.Support;
+
+namespace Inetkit.Tests.Scanning;
+
+/// <summary>Every UDP state against real loopback sockets on ephemeral ports.</summary>
+public sealed class UdpScannerTests
+{
+    [Theory]
+    [InlineData(ServiceKind.Echo)]
+    [InlineData(ServiceKind.Qotd)]
+    [InlineData(ServiceKind.Time)]
+    [InlineData(ServiceKind.Chargen)]
+    [InlineData(ServiceKind.Daytime)]
+    public async Task AnsweringService_IsOpen(ServiceKind service)
+    {
+        using var timeout = TestTimeout.Create();
+        await using InetServer server = await Servers.StartAsync(service);
+
+        PortResult result = await new UdpScanner(new UdpScanOptions()).ProbeAsync(IPAddress.Loopback, server.EndPoint(service, Transport.Udp).Port, timeout.Token);
+
+        Assert.Equal((PortState.Open, "udp-response", Transport.Udp), (result.State, result.Reason, result.Protocol));
+    }
+
+    [Fact]
+    public async Task NothingListening_IcmpPortUnreachable_IsClosed()
+    {
+        using var timeout = TestTimeout.Create();
+
+        PortResult result = await new UdpScanner(new UdpScanOptions()).ProbeAsync(IPAddress.Loopback, ClosedPort.Udp(), timeout.Token);
+
+        Assert.Equal((PortState.Closed, "port-unreach"), (result.State, result.Reason));
+    }
+
+    [Fact]
+    public async Task SilentListener_IsOpenFiltered_AfterEveryTry()
+    {
+        using var timeout = TestTimeout.Create();
+        int received = 0;
+        await using var peer = RawUdpPeer.Start((_, _, _) => { Interlocked.Increment(ref received); return Task.CompletedTask; });
+
+        PortResult result = await new UdpScanner(new UdpScanOptions { Timeout = TimeSpan.FromMilliseconds(100), Retries = 2 }).ProbeAsync(IPAddress.Loopback, peer.EndPoint.Port, timeout.Token);
+
+        Assert.Equal((PortState.OpenFiltered, "no-response"), (result.State, result.Reason));
+        Assert.Equal(3, Volatile.Read(ref received)); // one try and two retries, each a datagram
+    }
+
+    [Fact]
+    public async Task InetkitDiscard_NeverAnswers_SoItIsOpenFiltered_AsNmapWouldSay()
+    {
+        using var timeout = TestTimeout.Create();
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Discard);
+
+        PortResult result = await new UdpScanner(new UdpScanOptions { Timeout = TimeSpan.FromMilliseconds(100), Retries = 0 }).ProbeAsync(IPAddress.IPv6Loopback, server.EndPoint(ServiceKind.Discard, Transport.Udp, ipv6: true).Port, timeout.Token);
+
+        Assert.Equal(PortState.OpenFiltered, result.State);
+    }
+
+    [Theory]
+    [InlineData(7, 17)]
+    [InlineData(10007, 17)]
+    [InlineData(37, 4)]
+    [InlineData(10017, 512)]
+    [InlineData(19, 512)]
+    [InlineData(53, 0)]
+    public void Probes_ArePaddedSoACarefulServerMayAnswer(int port, int length)
+    {
+        Assert.Equal(length, UdpProbes.For(port).Length);
+    }
+}
