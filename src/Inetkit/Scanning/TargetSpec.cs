@@ -103,22 +103,14 @@ public sealed class TargetSpec
             ranges.Add(AddressRange.Cidr(network, prefix));
             return;
         }
-        if (IPAddress.TryParse(text, out IPAddress? single) && (single.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3))
+        if (IsCompleteAddress(text, out IPAddress? single))
         {
             ranges.Add(AddressRange.Of(single));
             return;
         }
-        int dash = text.IndexOf('-', StringComparison.Ordinal);
-        if (dash > 0 && IPAddress.TryParse(text[..dash], out IPAddress? from) && IPAddress.TryParse(text[(dash + 1)..], out IPAddress? to)
-            && text[(dash + 1)..].Contains('.', StringComparison.Ordinal) == text[..dash].Contains('.', StringComparison.Ordinal) && to.AddressFamily == from.AddressFamily
-            && (from.AddressFamily == AddressFamily.InterNetworkV6 || text[(dash + 1)..].Count(c => c == '.') == 3))
+        if (TryParseFullRange(text, item, out AddressRange fullRange))
         {
-            UInt128 first = AddressRange.ToNumber(from), last = AddressRange.ToNumber(to);
-            if (first > last)
-            {
-                throw new FormatException($"'{item}' runs backwards");
-            }
-            ranges.Add(new AddressRange(from.AddressFamily, first, last));
+            ranges.Add(fullRange);
             return;
         }
         if (TryParseOctets(text, ranges, item))
@@ -132,6 +124,28 @@ public sealed class TargetSpec
         }
         throw new FormatException($"'{item}' is not an address, a CIDR block, a range or a host name");
     }
+
+    /// <summary>FIRST-LAST with two complete addresses of one family: 192.0.2.1-192.0.2.20, 2001:db8::1-2001:db8::ff.</summary>
+    private static bool TryParseFullRange(string text, string item, out AddressRange range)
+    {
+        range = default;
+        int dash = text.IndexOf('-', StringComparison.Ordinal);
+        if (dash <= 0 || !IsCompleteAddress(text[..dash], out IPAddress? from) || !IsCompleteAddress(text[(dash + 1)..], out IPAddress? to) || from.AddressFamily != to.AddressFamily)
+        {
+            return false;
+        }
+        UInt128 first = AddressRange.ToNumber(from), last = AddressRange.ToNumber(to);
+        if (first > last)
+        {
+            throw new FormatException($"'{item}' runs backwards");
+        }
+        range = new AddressRange(from.AddressFamily, first, last);
+        return true;
+    }
+
+    // IPAddress.TryParse takes "20" as 0.0.0.20; a complete IPv4 address here has all four octets.
+    private static bool IsCompleteAddress(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPAddress? address) =>
+        IPAddress.TryParse(text, out address) && (address.AddressFamily == AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3);
 
     /// <summary>IPv4 with an octet range or * in any octet: 192.0.2.1-20, 10.0.0-3.*.</summary>
     private static bool TryParseOctets(string text, List<AddressRange> ranges, string item)
