@@ -31,7 +31,7 @@ internal static class EchoCommand
         }
         command.Validators.Add(result =>
         {
-            bool measuring = result.GetValue(count) is not null || result.GetValue(interval) is not null || result.GetValue(size) is not null || result.GetValue(flood);
+            bool measuring = IsMeasurement(result.GetValue(count), result.GetValue(interval), result.GetValue(size), result.GetValue(flood));
             if (measuring && result.GetValue(message) is not null)
             {
                 result.AddError("MESSAGE cannot go with --count, --interval, --size or --flood: a measurement sends its own probes");
@@ -46,7 +46,7 @@ internal static class EchoCommand
             ClientOptions options = args.Options(parsed, console.Error);
             var client = new EchoClient(args.Address(parsed), options);
             bool json = parsed.GetValue(args.Json);
-            if (parsed.GetValue(count) is not null || parsed.GetValue(interval) is not null || parsed.GetValue(size) is not null || parsed.GetValue(flood))
+            if (IsMeasurement(parsed.GetValue(count), parsed.GetValue(interval), parsed.GetValue(size), parsed.GetValue(flood)))
             {
                 var measurement = new EchoMeasurement
                 {
@@ -69,6 +69,9 @@ internal static class EchoCommand
         }));
         return command;
     }
+
+    /// <summary>Any of the measurement options turns echo into a ping-like measurement.</summary>
+    private static bool IsMeasurement(int? count, double? interval, int? size, bool flood) => count is not null || interval is not null || size is not null || flood;
 
     /// <summary>The seed's Example #2 client: each line typed (or piped) is sent and its echo printed.</summary>
     private static async Task EchoLinesAsync(CliConsole console, EchoClient client, ClientOptions options, bool json, CancellationToken cancellationToken)

@@ -35,8 +35,6 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
-    public int Count => Volatile.Read(ref _count);
-
     /// <summary>Counts the connection in if the caps allow; otherwise says which cap refused it.</summary>
     public bool TryAdmit(IPAddress source, out string? refusal)
     {

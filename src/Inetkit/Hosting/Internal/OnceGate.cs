@@ -8,8 +8,6 @@ internal sealed class OnceGate(bool enabled, Action stop)
 {
     private int _claimed;
 
-    public bool Enabled => enabled;
-
     public bool TryClaim() => !enabled || Interlocked.Exchange(ref _claimed, 1) == 0;
 
     public void Served()
