@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Inetkit.Clients;
 using Inetkit.Hosting;
 using Inetkit.Protocol;
+using Inetkit.Scanning;
 
 namespace Inetkit.Cli;
 
@@ -27,6 +28,10 @@ internal static class CliErrors
                 ClientFailure.WrongData => ExitCodes.WrongData,
                 _ => ExitCodes.Failure,
             }),
+            ScanInputException e => ($"scan: {e.Message}", ExitCodes.Usage),
+            UnauthorizedScanException e => ($"scan refused: {e.Message}", ExitCodes.Refused),
+            ScopeException e => ($"scan refused: {e.Message}. {ScanAuthorization.Warning}", ExitCodes.Refused),
+            ScanResourceException e => ($"scan: {e.Message}", ExitCodes.Failure),
             ArgumentException e => (e.Message, ExitCodes.Usage),
             SocketException e => ($"socket error: {e.Message}", ExitCodes.Failure),
             _ => ($"unexpected error: {exception.GetType().Name}: {exception.Message}", ExitCodes.Failure),

@@ -20,4 +20,7 @@ internal static class ExitCodes
 
     /// <summary>Clients: wrong data (an echo that differs, a time reply that is not 4 bytes, a broken chargen pattern).</summary>
     public const int WrongData = 5;
+
+    /// <summary>Scan: refused for want of authorization (no scope, a malformed or expired one, a target outside it, an audit log that cannot be written). Nothing was sent.</summary>
+    public const int Refused = 5;
 }

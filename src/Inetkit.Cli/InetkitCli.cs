@@ -5,7 +5,7 @@ namespace Inetkit.Cli;
 /// <summary>The <c>inetkit</c> command tree; parse errors become exit code 2 with one line each.</summary>
 internal static class InetkitCli
 {
-    public static RootCommand Build(CliConsole console, CancellationToken stop)
+    public static RootCommand Build(CliConsole console, CancellationToken stop, ScanEnvironment? scan = null)
     {
         var root = new RootCommand("inetkit: the classic Internet socket services (RFC 862-868): servers, clients and an authorized-only scanner.");
         root.Subcommands.Add(ServeCommand.Create(console.Out, console.Error, stop));
@@ -15,17 +15,18 @@ internal static class InetkitCli
         root.Subcommands.Add(OneShotCommands.Time(console));
         root.Subcommands.Add(ThroughputCommands.Chargen(console));
         root.Subcommands.Add(ThroughputCommands.Discard(console));
+        root.Subcommands.Add(ScanCommand.Create(console, scan ?? ScanEnvironment.System));
         return root;
     }
 
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken stop) =>
         RunAsync(args, CliConsole.Captured(output, error), stop);
 
-    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken stop)
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken stop, ScanEnvironment? scan = null)
     {
         TextWriter output = console.Out;
         TextWriter error = console.Error;
-        RootCommand root = Build(console, stop);
+        RootCommand root = Build(console, stop, scan);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

@@ -7,7 +7,7 @@ using Inetkit.Tests.Support;
 namespace Inetkit.Tests.Scanning;
 
 /// <summary>Every UDP state against real loopback sockets on ephemeral ports.</summary>
-public sealed class UdpScannerTests
+public sealed class UdpScanTests
 {
     [Theory]
     [InlineData(ServiceKind.Echo)]
@@ -20,7 +20,7 @@ public sealed class UdpScannerTests
         using var timeout = TestTimeout.Create();
         await using InetServer server = await Servers.StartAsync(service);
 
-        PortResult result = await new UdpScanner(new UdpScanOptions()).ProbeAsync(IPAddress.Loopback, server.EndPoint(service, Transport.Udp).Port, timeout.Token);
+        PortResult result = await new PortScanner(new ScanOptions()).ProbeAsync(IPAddress.Loopback, Transport.Udp, server.EndPoint(service, Transport.Udp).Port, timeout.Token);
 
         Assert.Equal((PortState.Open, "udp-response", Transport.Udp), (result.State, result.Reason, result.Protocol));
     }
@@ -30,7 +30,7 @@ public sealed class UdpScannerTests
     {
         using var timeout = TestTimeout.Create();
 
-        PortResult result = await new UdpScanner(new UdpScanOptions()).ProbeAsync(IPAddress.Loopback, ClosedPort.Udp(), timeout.Token);
+        PortResult result = await new PortScanner(new ScanOptions()).ProbeAsync(IPAddress.Loopback, Transport.Udp, ClosedPort.Udp(), timeout.Token);
 
         Assert.Equal((PortState.Closed, "port-unreach"), (result.State, result.Reason));
     }
@@ -42,7 +42,7 @@ public sealed class UdpScannerTests
         int received = 0;
         await using var peer = RawUdpPeer.Start((_, _, _) => { Interlocked.Increment(ref received); return Task.CompletedTask; });
 
-        PortResult result = await new UdpScanner(new UdpScanOptions { Timeout = TimeSpan.FromMilliseconds(100), Retries = 2 }).ProbeAsync(IPAddress.Loopback, peer.EndPoint.Port, timeout.Token);
+        PortResult result = await new PortScanner(new ScanOptions { Timeout = TimeSpan.FromMilliseconds(100), Retries = 2 }).ProbeAsync(IPAddress.Loopback, Transport.Udp, peer.EndPoint.Port, timeout.Token);
 
         Assert.Equal((PortState.OpenFiltered, "no-response"), (result.State, result.Reason));
         Assert.Equal(3, Volatile.Read(ref received)); // one try and two retries, each a datagram
@@ -54,7 +54,7 @@ public sealed class UdpScannerTests
         using var timeout = TestTimeout.Create();
         await using InetServer server = await Servers.StartAsync(ServiceKind.Discard);
 
-        PortResult result = await new UdpScanner(new UdpScanOptions { Timeout = TimeSpan.FromMilliseconds(100), Retries = 0 }).ProbeAsync(IPAddress.IPv6Loopback, server.EndPoint(ServiceKind.Discard, Transport.Udp, ipv6: true).Port, timeout.Token);
+        PortResult result = await new PortScanner(new ScanOptions { Timeout = TimeSpan.FromMilliseconds(100), Retries = 0 }).ProbeAsync(IPAddress.IPv6Loopback, Transport.Udp, server.EndPoint(ServiceKind.Discard, Transport.Udp, ipv6: true).Port, timeout.Token);
 
         Assert.Equal(PortState.OpenFiltered, result.State);
     }

@@ -7,7 +7,7 @@ using Inetkit.Tests.Support;
 namespace Inetkit.Tests.Scanning;
 
 /// <summary>Every TCP state against real loopback listeners on ephemeral ports.</summary>
-public sealed class TcpConnectScannerTests
+public sealed class TcpScanTests
 {
     [Fact]
     public async Task OpenAndClosedPorts_AreReportedAsNmapWould()
@@ -15,13 +15,10 @@ public sealed class TcpConnectScannerTests
         using var timeout = TestTimeout.Create();
         using Socket a = Listener(IPAddress.Loopback), b = Listener(IPAddress.Loopback);
         int open1 = Port(a), open2 = Port(b), closed1 = ClosedPort.Tcp(), closed2 = ClosedPort.Tcp();
-        var scanner = new TcpConnectScanner(new TcpScanOptions { Timeout = TimeSpan.FromSeconds(5) });
+        var scanner = new PortScanner(new ScanOptions { Timeout = TimeSpan.FromSeconds(5) });
 
-        var results = new Dictionary<int, PortResult>();
-        await foreach (PortResult r in scanner.ScanAsync([(IPAddress.Loopback, open1), (IPAddress.Loopback, closed1), (IPAddress.Loopback, open2), (IPAddress.Loopback, closed2)], timeout.Token))
-        {
-            results[r.Port] = r;
-        }
+        ScanReport report = await scanner.RunAsync(new ScanPlan([new ScanHost(IPAddress.Loopback)], [open1, closed1, open2, closed2], []), keepAll: true, timeout.Token);
+        var results = report.Hosts.Single().Ports.ToDictionary(r => r.Port);
 
         Assert.Equal((PortState.Open, "syn-ack"), (results[open1].State, results[open1].Reason));
         Assert.Equal(PortState.Open, results[open2].State);
@@ -35,9 +32,9 @@ public sealed class TcpConnectScannerTests
     {
         using var timeout = TestTimeout.Create();
         using Socket listener = Listener(IPAddress.IPv6Loopback);
-        var scanner = new TcpConnectScanner(new TcpScanOptions());
+        var scanner = new PortScanner(new ScanOptions());
 
-        PortResult result = await scanner.ProbeAsync(IPAddress.IPv6Loopback, Port(listener), timeout.Token);
+        PortResult result = await scanner.ProbeAsync(IPAddress.IPv6Loopback, Transport.Tcp, Port(listener), timeout.Token);
 
         Assert.Equal(PortState.Open, result.State);
     }
@@ -50,9 +47,9 @@ public sealed class TcpConnectScannerTests
         // which is exactly what a firewall that drops looks like from here.
         using Socket listener = Listener(IPAddress.Loopback, backlog: 0);
         using Socket waiting = await Net.ConnectAsync((IPEndPoint)listener.LocalEndPoint!, timeout.Token);
-        var scanner = new TcpConnectScanner(new TcpScanOptions { Timeout = TimeSpan.FromMilliseconds(300), Retries = 1 });
+        var scanner = new PortScanner(new ScanOptions { Timeout = TimeSpan.FromMilliseconds(300), Retries = 1 });
 
-        PortResult result = await scanner.ProbeAsync(IPAddress.Loopback, Port(listener), timeout.Token);
+        PortResult result = await scanner.ProbeAsync(IPAddress.Loopback, Transport.Tcp, Port(listener), timeout.Token);
 
         Assert.Equal((PortState.Filtered, "no-response"), (result.State, result.Reason));
     }
@@ -66,7 +63,7 @@ public sealed class TcpConnectScannerTests
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         socket.Connect(socket.LocalEndPoint!);
 
-        Assert.True(TcpConnectScanner.IsConnectedToItself(socket));
+        Assert.True(Inetkit.Scanning.Internal.ProbeLane.IsConnectedToItself(socket));
     }
 
     [Fact]
@@ -75,9 +72,9 @@ public sealed class TcpConnectScannerTests
         using var timeout = TestTimeout.Create();
         using Socket listener = Listener(IPAddress.Loopback);
         int port = Port(listener);
-        var scanner = new TcpConnectScanner(new TcpScanOptions());
+        var scanner = new PortScanner(new ScanOptions());
 
-        await scanner.ProbeAsync(IPAddress.Loopback, port, timeout.Token);
+        await scanner.ProbeAsync(IPAddress.Loopback, Transport.Tcp, port, timeout.Token);
 
         // /proc/net/tcp lists every socket with its state; 06 is TIME_WAIT. The probe's RST leaves none for this port.
         string hexPort = port.ToString("X4", System.Globalization.CultureInfo.InvariantCulture);

@@ -1,0 +1,29 @@
+namespace Inetkit.Cli;
+
+/// <summary>The scan command's options as given, before they are checked against each other and the scope.</summary>
+internal sealed record ScanRequest
+{
+    public IReadOnlyList<string> Targets { get; init; } = [];
+    public IReadOnlyList<string> InputLists { get; init; } = [];
+    public IReadOnlyList<string> Exclusions { get; init; } = [];
+    public IReadOnlyList<string> ExclusionFiles { get; init; } = [];
+    public string? Ports { get; init; }
+    public bool Tcp { get; init; }
+    public bool Udp { get; init; }
+    public int? Timeout { get; init; }
+    public int? Retries { get; init; }
+    public int? Concurrency { get; init; }
+    public double? Rate { get; init; }
+    public bool Banner { get; init; }
+    public int BannerWait { get; init; } = 2000;
+    public string? Shard { get; init; }
+    public bool ShowClosed { get; init; }
+    public string Format { get; init; } = "text";
+    public string? Output { get; init; }
+    public string? Scope { get; init; }
+    public required string AuditLog { get; init; }
+    public string CommandLine { get; init; } = "inetkit scan";
+}
+
+/// <summary>Bad input to the scan command (exit 2): a target, a port list, a file of targets.</summary>
+internal sealed class ScanInputException(string message) : Exception(message);

@@ -1,0 +1,257 @@
+using System.Net;
+using Inetkit.Protocol;
+using Inetkit.Scanning.Internal;
+
+namespace Inetkit.Scanning;
+
+/// <summary>
+/// Runs a <see cref="ScanPlan"/>: TCP connect and UDP probes, <see cref="ScanOptions.Concurrency"/> in flight, paced to
+/// <see cref="ScanOptions.Rate"/>. Every TCP probe is closed with linger 0, so an open port leaves no TIME_WAIT
+/// behind; a connection to itself is closed, never open; every UDP try has a socket of its own so that the kernel
+/// reports that port's ICMP error on it. Running out of descriptors or local ports lowers the concurrency with a
+/// notice and tries the same port again: it never turns a port "filtered".
+/// </summary>
+public sealed class PortScanner
+{
+    // How long a probe that found no descriptor or local port waits before it tries again, and how long that may go
+    // on before the scan gives up: long enough for other probes to finish and free what it needs.
+    private static readonly TimeSpan ResourceBackoff = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan ResourceGiveUp = TimeSpan.FromSeconds(30);
+
+    private readonly ScanOptions _options;
+    private readonly TimeProvider _time;
+    private Run? _run;
+
+    /// <summary>Creates a scanner.</summary>
+    public PortScanner(ScanOptions options, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Concurrency < 1 || options.Retries < 0 || options.Timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "concurrency must be at least 1, retries at least 0, the timeout positive");
+        }
+        _options = options;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>How far the running scan is; all zero before it starts.</summary>
+    public ScanProgress Progress => _run?.Progress(_time) ?? default;
+
+    /// <summary>Scans one port once (with retries): a plan of one.</summary>
+    public async Task<PortResult> ProbeAsync(IPAddress address, Transport protocol, int port, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var plan = new ScanPlan([new ScanHost(address)], protocol == Transport.Tcp ? [port] : [], protocol == Transport.Udp ? [port] : []);
+        ScanReport report = await RunAsync(plan, keepAll: true, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return report.Hosts[0].Ports.Single();
+    }
+
+    /// <summary>Runs <paramref name="plan"/>. Cancelling stops it early; the report then says it is not complete.</summary>
+    /// <param name="plan">What to scan.</param>
+    /// <param name="keepAll">Keep every port's result (<c>--show-closed</c>), not only the open ones and a sample of the rest.</param>
+    /// <param name="cancellationToken">Stops the scan.</param>
+    /// <exception cref="ScanResourceException">No descriptor or local port came free for 30 s.</exception>
+    public async Task<ScanReport> RunAsync(ScanPlan plan, bool keepAll = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var hosts = plan.Hosts.Select(h => new HostReport(h, keepAll)).ToArray();
+        bool paceUdp = _options.PaceUdpToIcmpLimit && _options.Rate is null && plan.UdpPorts.Count > 0 && !plan.IsLoopbackOnly;
+        var run = new Run(plan, hosts, new ScanPacer(_options.Rate, paceUdp, _time), _options.Concurrency, _time.GetUtcNow(), _time.GetTimestamp(), cancellationToken);
+        _run = run;
+        var lanes = new ProbeLane[(int)Math.Min(_options.Concurrency, Math.Max(1, plan.Positions))];
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            lanes[i] = new ProbeLane(i);
+        }
+        TimeSpan sweep = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(_options.Timeout.TotalMilliseconds, _options.BannerWait.TotalMilliseconds) / 10, 5, 100));
+        using (ITimer sweeper = _time.CreateTimer(_ => ExpireLate(lanes), null, sweep, sweep))
+        {
+            try
+            {
+                await Task.WhenAll(lanes.Select(lane => Task.Run(() => RunLaneAsync(lane, run), CancellationToken.None)));
+            }
+            finally
+            {
+                foreach (ProbeLane lane in lanes)
+                {
+                    lane.Dispose();
+                }
+            }
+        }
+        var notices = new List<string>(run.Notices);
+        if (paceUdp)
+        {
+            notices.Add($"UDP beyond loopback was paced to {ScanOptions.IcmpBurst} probes, then 1 a second, per host: the rate at which a Linux host answers closed ports (its ICMP limit). Faster, closed ports would go silent and look open|filtered.");
+        }
+        else if (plan.UdpPorts.Count > 0 && !plan.IsLoopbackOnly)
+        {
+            notices.Add("UDP beyond loopback was sent faster than a Linux host answers closed ports (about 1 a second after a burst of 6): some closed ports may be shown open|filtered.");
+        }
+        return new ScanReport(plan, hosts, run.Started, _time.GetUtcNow(), run.ProbesSent, run.IsComplete, notices);
+    }
+
+    private void ExpireLate(ProbeLane[] lanes)
+    {
+        long now = _time.GetTimestamp();
+        foreach (ProbeLane lane in lanes)
+        {
+            lane.Expire(now);
+        }
+    }
+
+    private async Task RunLaneAsync(ProbeLane lane, Run run)
+    {
+        try
+        {
+            while (lane.Index < run.AllowedLanes && run.TryTake(out Probe probe))
+            {
+                PortResult result = await ProbeAsync(lane, probe, run);
+                run.Record(probe.Host, result, _time.GetUtcNow());
+            }
+        }
+        catch (OperationCanceledException) when (run.Cancellation.IsCancellationRequested)
+        {
+            // Stopped by the user: the report says the scan is incomplete.
+        }
+    }
+
+    private async ValueTask<PortResult> ProbeAsync(ProbeLane lane, Probe probe, Run run)
+    {
+        ScanHost host = run.Plan.Hosts[probe.Host];
+        var target = new IPEndPoint(host.Address, probe.Port);
+        bool udpBeyondLoopback = probe.Protocol == Transport.Udp && !host.IsLoopback;
+        long shortSince = 0;
+        for (int attempt = 0; ; attempt++)
+        {
+            await run.Pacer.WaitAsync(probe.Host, udpBeyondLoopback, run.Cancellation);
+            run.CountProbe();
+            ProbeOutcome outcome = probe.Protocol == Transport.Tcp
+                ? await lane.ConnectAsync(target, _options, _time)
+                : await lane.DatagramAsync(target, UdpProbes.For(probe.Port), _options, _time);
+            if (outcome.IsResourceShortage)
+            {
+                shortSince = shortSince == 0 ? _time.GetTimestamp() : shortSince;
+                if (_time.GetElapsedTime(shortSince) > ResourceGiveUp)
+                {
+                    throw new ScanResourceException($"no file descriptor or local port came free for {ResourceGiveUp.TotalSeconds:0} s while probing {target}: raise the limit (ulimit -n) or lower --concurrency");
+                }
+                run.OnResourceShortage(_time);
+                await Task.Delay(ResourceBackoff, _time, run.Cancellation);
+                attempt--;
+                continue;
+            }
+            shortSince = 0;
+            if (!outcome.IsSilent || attempt >= _options.Retries)
+            {
+                return new PortResult(host.Address, probe.Protocol, probe.Port, outcome.State, outcome.Reason) { Banner = outcome.Banner };
+            }
+        }
+    }
+
+    /// <summary>The shared state of one scan.</summary>
+    private sealed class Run(ScanPlan plan, HostReport[] hosts, ScanPacer pacer, int concurrency, DateTimeOffset started, long startedAt, CancellationToken cancellation)
+    {
+        private readonly Lock _gate = new();
+        private readonly List<string> _notices = [];
+        private long _next = -1;
+        private long _done;
+        private long _probes;
+        private int _open;
+        private int _allowedLanes = concurrency;
+        private int _shortages;
+        private long _lastLowered;
+
+        public ScanPlan Plan { get; } = plan;
+
+        public ScanPacer Pacer { get; } = pacer;
+
+        public CancellationToken Cancellation { get; } = cancellation;
+
+        public DateTimeOffset Started { get; } = started;
+
+        public int AllowedLanes => Volatile.Read(ref _allowedLanes);
+
+        public long ProbesSent => Interlocked.Read(ref _probes);
+
+        public bool IsComplete => Interlocked.Read(ref _done) == Plan.Positions;
+
+        public IReadOnlyList<string> Notices
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    var notices = new List<string>(_notices);
+                    if (_shortages > 0)
+                    {
+                        notices.Add($"Ran out of file descriptors or local ports {_shortages:N0} times: probes waited and were tried again, and the scan slowed to {AllowedLanes:N0} in flight. No port was marked filtered for it.");
+                    }
+                    return notices;
+                }
+            }
+        }
+
+        public bool TryTake(out Probe probe)
+        {
+            while (!Cancellation.IsCancellationRequested)
+            {
+                long position = Interlocked.Increment(ref _next);
+                if (position >= Plan.Positions)
+                {
+                    break;
+                }
+                if (Plan.TryGet(position, out probe))
+                {
+                    return true;
+                }
+                Interlocked.Increment(ref _done);
+            }
+            probe = default;
+            return false;
+        }
+
+        public void CountProbe() => Interlocked.Increment(ref _probes);
+
+        public void Record(int host, PortResult result, DateTimeOffset at)
+        {
+            hosts[host].Add(result, at);
+            if (result.State == PortState.Open)
+            {
+                Interlocked.Increment(ref _open);
+            }
+            Interlocked.Increment(ref _done);
+        }
+
+        /// <summary>Lowers the concurrency by a quarter, at most every 100 ms, never below one.</summary>
+        public void OnResourceShortage(TimeProvider time)
+        {
+            lock (_gate)
+            {
+                _shortages++;
+                long now = time.GetTimestamp();
+                if (_lastLowered == 0 || time.GetElapsedTime(_lastLowered, now) > TimeSpan.FromMilliseconds(100))
+                {
+                    _lastLowered = now;
+                    Volatile.Write(ref _allowedLanes, Math.Max(1, _allowedLanes * 3 / 4));
+                }
+            }
+        }
+
+        public ScanProgress Progress(TimeProvider time) => new(
+            Math.Min(Interlocked.Read(ref _done), Plan.Positions), Plan.Positions, Volatile.Read(ref _open), ProbesSent, time.GetElapsedTime(startedAt));
+    }
+}
+
+/// <summary>A scan's progress: positions done of the total (a shard skips others' positions, which count as done), open ports so far.</summary>
+public readonly record struct ScanProgress(long Done, long Total, int Open, long Probes, TimeSpan Elapsed)
+{
+    /// <summary>Positions done per second so far.</summary>
+    public double Rate => Elapsed > TimeSpan.Zero ? Done / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Time left at the rate so far; null until there is a rate.</summary>
+    public TimeSpan? Remaining => Rate > 0 ? TimeSpan.FromSeconds((Total - Done) / Rate) : null;
+}
+
+/// <summary>The scan could not get a file descriptor or local port for a long time.</summary>
+public sealed class ScanResourceException(string message) : Exception(message);

@@ -1,0 +1,55 @@
+using Inetkit.Protocol;
+
+namespace Inetkit.Scanning;
+
+/// <summary>
+/// Every (host, protocol, port) a scan probes, in the order it probes them: port by port across all hosts, so that
+/// no one host takes a burst while the others wait; TCP first, then UDP. A shard keeps its share and skips the rest.
+/// </summary>
+public sealed class ScanPlan
+{
+    /// <summary>Creates a plan.</summary>
+    public ScanPlan(IReadOnlyList<ScanHost> hosts, IReadOnlyList<int> tcpPorts, IReadOnlyList<int> udpPorts, ScanShard? shard = null)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        ArgumentNullException.ThrowIfNull(tcpPorts);
+        ArgumentNullException.ThrowIfNull(udpPorts);
+        Hosts = hosts;
+        TcpPorts = tcpPorts;
+        UdpPorts = udpPorts;
+        Shard = shard ?? ScanShard.All;
+    }
+
+    /// <summary>The hosts, in the order they were given.</summary>
+    public IReadOnlyList<ScanHost> Hosts { get; }
+
+    /// <summary>TCP ports, ascending.</summary>
+    public IReadOnlyList<int> TcpPorts { get; }
+
+    /// <summary>UDP ports, ascending.</summary>
+    public IReadOnlyList<int> UdpPorts { get; }
+
+    /// <summary>Which share of the space this scan takes.</summary>
+    public ScanShard Shard { get; }
+
+    /// <summary>Positions in the whole space (before the shard skips its others' share).</summary>
+    public long Positions => (long)Hosts.Count * (TcpPorts.Count + UdpPorts.Count);
+
+    /// <summary>True if every host is loopback.</summary>
+    public bool IsLoopbackOnly => Hosts.All(h => h.IsLoopback);
+
+    /// <summary>The probe at <paramref name="position"/>, or false if it belongs to another shard.</summary>
+    internal bool TryGet(long position, out Probe probe)
+    {
+        int hostIndex = (int)(position % Hosts.Count);
+        long portIndex = position / Hosts.Count;
+        (Transport protocol, int port) = portIndex < TcpPorts.Count
+            ? (Transport.Tcp, TcpPorts[(int)portIndex])
+            : (Transport.Udp, UdpPorts[(int)(portIndex - TcpPorts.Count)]);
+        probe = new Probe(hostIndex, protocol, port, 0);
+        return Shard.Includes(Hosts[hostIndex].Address, protocol, port);
+    }
+}
+
+/// <summary>One probe to send: which host (by index in the plan), protocol, port, and how many tries came before.</summary>
+internal readonly record struct Probe(int Host, Transport Protocol, int Port, int Attempt);

@@ -1,0 +1,146 @@
+using Inetkit.Protocol;
+
+namespace Inetkit.Scanning;
+
+/// <summary>What a scan found, host by host, and how it went.</summary>
+public sealed class ScanReport
+{
+    internal ScanReport(ScanPlan plan, IReadOnlyList<HostReport> hosts, DateTimeOffset started, DateTimeOffset finished, long probes, bool complete, IReadOnlyList<string> notices)
+    {
+        Plan = plan;
+        Hosts = hosts;
+        Started = started;
+        Finished = finished;
+        Probes = probes;
+        Complete = complete;
+        Notices = notices;
+    }
+
+    /// <summary>What was asked for.</summary>
+    public ScanPlan Plan { get; }
+
+    /// <summary>One report per host, in the plan's order.</summary>
+    public IReadOnlyList<HostReport> Hosts { get; }
+
+    /// <summary>When the first probe went out.</summary>
+    public DateTimeOffset Started { get; }
+
+    /// <summary>When the last answer came in (or the scan was stopped).</summary>
+    public DateTimeOffset Finished { get; }
+
+    /// <summary>Wall time.</summary>
+    public TimeSpan Elapsed => Finished - Started;
+
+    /// <summary>Tries sent, retries included.</summary>
+    public long Probes { get; }
+
+    /// <summary>Ports with a result, all hosts together.</summary>
+    public long PortsScanned => Hosts.Sum(h => (long)h.Total);
+
+    /// <summary>False if the scan was stopped before every port had a result.</summary>
+    public bool Complete { get; }
+
+    /// <summary>Things the reader must know to trust the figures: back-offs, pacing, ICMP limits.</summary>
+    public IReadOnlyList<string> Notices { get; }
+}
+
+/// <summary>
+/// One host's ports. Open and open|filtered ports are always kept; closed and filtered ones are counted by protocol
+/// and reason, and the first few kept so that a short list can still be shown port by port (nmap lists a state of up
+/// to 25 ports and summarises a larger one). With <c>keepAll</c> every port is kept.
+/// </summary>
+public sealed class HostReport
+{
+    private readonly List<PortResult> _kept = [];
+    private readonly Dictionary<(PortState, Transport, string), int> _counts = [];
+    private readonly Dictionary<PortState, int> _keptByState = [];
+    private readonly bool _keepAll;
+
+    internal HostReport(ScanHost host, bool keepAll)
+    {
+        Host = host;
+        _keepAll = keepAll;
+    }
+
+    /// <summary>Sample kept of each summarised state: one more than nmap lists, so a writer can tell "few" from "many".</summary>
+    public const int ListLimit = 25;
+
+    /// <summary>The host.</summary>
+    public ScanHost Host { get; }
+
+    /// <summary>True if anything answered (a connect, a refusal, a reply, an ICMP error); loopback always is.</summary>
+    public bool IsUp => Host.IsLoopback || UpReason is not null;
+
+    /// <summary>nmap's reason for "up": localhost-response on loopback, else the first answer's reason; null while nothing answered.</summary>
+    public string? UpReason { get; private set; }
+
+    /// <summary>When this host's first result came in.</summary>
+    public DateTimeOffset? Started { get; private set; }
+
+    /// <summary>When its last came in.</summary>
+    public DateTimeOffset? Finished { get; private set; }
+
+    /// <summary>Ports with a result.</summary>
+    public int Total { get; private set; }
+
+    /// <summary>Ports kept, by protocol (TCP first) and number.</summary>
+    public IReadOnlyList<PortResult> Ports
+    {
+        get
+        {
+            lock (_kept)
+            {
+                return _kept.OrderBy(p => p.Protocol == Transport.Tcp ? 0 : 1).ThenBy(p => p.Port).ToList();
+            }
+        }
+    }
+
+    /// <summary>How many ports are in <paramref name="state"/>, over <paramref name="protocol"/> or both.</summary>
+    public int Count(PortState state, Transport? protocol = null)
+    {
+        lock (_kept)
+        {
+            return _counts.Where(c => c.Key.Item1 == state && (protocol is null || c.Key.Item2 == protocol)).Sum(c => c.Value);
+        }
+    }
+
+    /// <summary>Counts of <paramref name="state"/> by protocol and reason, largest first.</summary>
+    public IReadOnlyList<(Transport Protocol, string Reason, int Count)> Reasons(PortState state)
+    {
+        lock (_kept)
+        {
+            return _counts.Where(c => c.Key.Item1 == state).Select(c => (c.Key.Item2, c.Key.Item3, c.Value)).OrderByDescending(c => c.Value).ThenBy(c => c.Item1).ToList();
+        }
+    }
+
+    /// <summary>True when every port in <paramref name="state"/> is among <see cref="Ports"/>.</summary>
+    public bool AllKept(PortState state)
+    {
+        lock (_kept)
+        {
+            return _keptByState.GetValueOrDefault(state) == _counts.Where(c => c.Key.Item1 == state).Sum(c => c.Value);
+        }
+    }
+
+    internal void Add(PortResult result, DateTimeOffset at)
+    {
+        lock (_kept)
+        {
+            Started ??= at;
+            Finished = at;
+            Total++;
+            (PortState, Transport, string) key = (result.State, result.Protocol, result.Reason);
+            _counts[key] = _counts.GetValueOrDefault(key) + 1;
+            if (result.Reason != "no-response" && UpReason is null)
+            {
+                UpReason = result.Reason;
+            }
+            int kept = _keptByState.GetValueOrDefault(result.State);
+            if (_keepAll || result.State is PortState.Open or PortState.OpenFiltered || kept <= ListLimit)
+            {
+                _kept.Add(result);
+                _keptByState[result.State] = kept + 1;
+            }
+        }
+    }
+}
