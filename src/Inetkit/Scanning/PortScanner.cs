@@ -1,6 +1,7 @@
 using System.Net;
 using Inetkit.Protocol;
 using Inetkit.Scanning.Internal;
+using Inetkit.Scanning.Internal.Linux;
 
 namespace Inetkit.Scanning;
 
@@ -20,7 +21,7 @@ public sealed class PortScanner
 
     private readonly ScanOptions _options;
     private readonly TimeProvider _time;
-    private Run? _run;
+    private ScanRun? _run;
 
     /// <summary>Creates a scanner.</summary>
     public PortScanner(ScanOptions options, TimeProvider? time = null)
@@ -56,30 +57,25 @@ public sealed class PortScanner
     {
         ArgumentNullException.ThrowIfNull(plan);
         var hosts = plan.Hosts.Select(h => new HostReport(h, keepAll)).ToArray();
+        var budgetNotices = new List<string>();
+        ScanOptions options = _options;
+        if (DescriptorBudget.Available() is { } budget && budget < options.Concurrency)
+        {
+            budgetNotices.Add($"Concurrency lowered from {options.Concurrency:N0} to {budget:N0} to stay within the open-file limit (ulimit -n); raise it for a faster scan.");
+            options = options with { Concurrency = budget };
+        }
         bool paceUdp = _options.PaceUdpToIcmpLimit && _options.Rate is null && plan.UdpPorts.Count > 0 && !plan.IsLoopbackOnly;
-        var run = new Run(plan, hosts, new ScanPacer(_options.Rate, paceUdp, _time), _options.Concurrency, _time.GetUtcNow(), _time.GetTimestamp(), cancellationToken);
+        var run = new ScanRun(plan, hosts, new ScanPacer(options.Rate, paceUdp, _time), options.Concurrency, _time.GetUtcNow(), _time.GetTimestamp(), cancellationToken);
         _run = run;
-        var lanes = new ProbeLane[(int)Math.Min(_options.Concurrency, Math.Max(1, plan.Positions))];
-        for (int i = 0; i < lanes.Length; i++)
+        if (UsesEpollEngine(plan))
         {
-            lanes[i] = new ProbeLane(i);
+            await EpollConnectEngine.RunAsync(run, options, _time);
         }
-        TimeSpan sweep = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(_options.Timeout.TotalMilliseconds, _options.BannerWait.TotalMilliseconds) / 10, 5, 100));
-        using (ITimer sweeper = _time.CreateTimer(_ => ExpireLate(lanes), null, sweep, sweep))
+        else
         {
-            try
-            {
-                await Task.WhenAll(lanes.Select(lane => Task.Run(() => RunLaneAsync(lane, run), CancellationToken.None)));
-            }
-            finally
-            {
-                foreach (ProbeLane lane in lanes)
-                {
-                    lane.Dispose();
-                }
-            }
+            await RunLanesAsync(run, options);
         }
-        var notices = new List<string>(run.Notices);
+        var notices = new List<string>(budgetNotices.Concat(run.Notices));
         if (paceUdp)
         {
             notices.Add($"UDP beyond loopback was paced to {ScanOptions.IcmpBurst} probes, then 1 a second, per host: the rate at which a Linux host answers closed ports (its ICMP limit). Faster, closed ports would go silent and look open|filtered.");
@@ -91,6 +87,31 @@ public sealed class PortScanner
         return new ScanReport(plan, hosts, run.Started, _time.GetUtcNow(), run.ProbesSent, run.IsComplete, notices);
     }
 
+    /// <summary>TCP-only scans without banners run on Linux's own engine; UDP, banners and other systems run on lanes of socket operations.</summary>
+    private bool UsesEpollEngine(ScanPlan plan) => EpollConnectEngine.IsSupported && !_options.Portable && plan.UdpPorts.Count == 0 && !_options.Banner;
+
+    private async Task RunLanesAsync(ScanRun run, ScanOptions options)
+    {
+        var lanes = new ProbeLane[(int)Math.Min(options.Concurrency, Math.Max(1, run.Plan.Positions))];
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            lanes[i] = new ProbeLane(i);
+        }
+        TimeSpan sweep = TimeSpan.FromMilliseconds(Math.Clamp(Math.Min(options.Timeout.TotalMilliseconds, options.BannerWait.TotalMilliseconds) / 10, 5, 100));
+        using ITimer sweeper = _time.CreateTimer(_ => ExpireLate(lanes), null, sweep, sweep);
+        try
+        {
+            await Task.WhenAll(lanes.Select(lane => Task.Run(() => RunLaneAsync(lane, run), CancellationToken.None)));
+        }
+        finally
+        {
+            foreach (ProbeLane lane in lanes)
+            {
+                lane.Dispose();
+            }
+        }
+    }
+
     private void ExpireLate(ProbeLane[] lanes)
     {
         long now = _time.GetTimestamp();
@@ -100,7 +121,7 @@ public sealed class PortScanner
         }
     }
 
-    private async Task RunLaneAsync(ProbeLane lane, Run run)
+    private async Task RunLaneAsync(ProbeLane lane, ScanRun run)
     {
         try
         {
@@ -116,7 +137,7 @@ public sealed class PortScanner
         }
     }
 
-    private async ValueTask<PortResult> ProbeAsync(ProbeLane lane, Probe probe, Run run)
+    private async ValueTask<PortResult> ProbeAsync(ProbeLane lane, Probe probe, ScanRun run)
     {
         ScanHost host = run.Plan.Hosts[probe.Host];
         var target = new IPEndPoint(host.Address, probe.Port);
@@ -147,99 +168,6 @@ public sealed class PortScanner
                 return new PortResult(host.Address, probe.Protocol, probe.Port, outcome.State, outcome.Reason) { Banner = outcome.Banner };
             }
         }
-    }
-
-    /// <summary>The shared state of one scan.</summary>
-    private sealed class Run(ScanPlan plan, HostReport[] hosts, ScanPacer pacer, int concurrency, DateTimeOffset started, long startedAt, CancellationToken cancellation)
-    {
-        private readonly Lock _gate = new();
-        private readonly List<string> _notices = [];
-        private long _next = -1;
-        private long _done;
-        private long _probes;
-        private int _open;
-        private int _allowedLanes = concurrency;
-        private int _shortages;
-        private long _lastLowered;
-
-        public ScanPlan Plan { get; } = plan;
-
-        public ScanPacer Pacer { get; } = pacer;
-
-        public CancellationToken Cancellation { get; } = cancellation;
-
-        public DateTimeOffset Started { get; } = started;
-
-        public int AllowedLanes => Volatile.Read(ref _allowedLanes);
-
-        public long ProbesSent => Interlocked.Read(ref _probes);
-
-        public bool IsComplete => Interlocked.Read(ref _done) == Plan.Positions;
-
-        public IReadOnlyList<string> Notices
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    var notices = new List<string>(_notices);
-                    if (_shortages > 0)
-                    {
-                        notices.Add($"Ran out of file descriptors or local ports {_shortages:N0} times: probes waited and were tried again, and the scan slowed to {AllowedLanes:N0} in flight. No port was marked filtered for it.");
-                    }
-                    return notices;
-                }
-            }
-        }
-
-        public bool TryTake(out Probe probe)
-        {
-            while (!Cancellation.IsCancellationRequested)
-            {
-                long position = Interlocked.Increment(ref _next);
-                if (position >= Plan.Positions)
-                {
-                    break;
-                }
-                if (Plan.TryGet(position, out probe))
-                {
-                    return true;
-                }
-                Interlocked.Increment(ref _done);
-            }
-            probe = default;
-            return false;
-        }
-
-        public void CountProbe() => Interlocked.Increment(ref _probes);
-
-        public void Record(int host, PortResult result, DateTimeOffset at)
-        {
-            hosts[host].Add(result, at);
-            if (result.State == PortState.Open)
-            {
-                Interlocked.Increment(ref _open);
-            }
-            Interlocked.Increment(ref _done);
-        }
-
-        /// <summary>Lowers the concurrency by a quarter, at most every 100 ms, never below one.</summary>
-        public void OnResourceShortage(TimeProvider time)
-        {
-            lock (_gate)
-            {
-                _shortages++;
-                long now = time.GetTimestamp();
-                if (_lastLowered == 0 || time.GetElapsedTime(_lastLowered, now) > TimeSpan.FromMilliseconds(100))
-                {
-                    _lastLowered = now;
-                    Volatile.Write(ref _allowedLanes, Math.Max(1, _allowedLanes * 3 / 4));
-                }
-            }
-        }
-
-        public ScanProgress Progress(TimeProvider time) => new(
-            Math.Min(Interlocked.Read(ref _done), Plan.Positions), Plan.Positions, Volatile.Read(ref _open), ProbesSent, time.GetElapsedTime(startedAt));
     }
 }
 

@@ -28,6 +28,9 @@ public sealed record ScanOptions
     /// <summary>How long to wait for a banner after the connect.</summary>
     public TimeSpan BannerWait { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Run TCP on the portable engine even where Linux's own is available (tests run both; so does INETKIT_PORTABLE_SCAN=1).</summary>
+    internal bool Portable { get; init; }
+
     /// <summary>The burst of closed-port answers a Linux host gives before its ICMP rate limit (1/s) holds.</summary>
     public const int IcmpBurst = 6;
 

@@ -6,16 +6,18 @@ using Inetkit.Tests.Support;
 
 namespace Inetkit.Tests.Scanning;
 
-/// <summary>Every TCP state against real loopback listeners on ephemeral ports.</summary>
+/// <summary>Every TCP state against real loopback listeners on ephemeral ports, on both engines (Linux epoll and portable).</summary>
 public sealed class TcpScanTests
 {
-    [Fact]
-    public async Task OpenAndClosedPorts_AreReportedAsNmapWould()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OpenAndClosedPorts_AreReportedAsNmapWould(bool portable)
     {
         using var timeout = TestTimeout.Create();
         using Socket a = Listener(IPAddress.Loopback), b = Listener(IPAddress.Loopback);
         int open1 = Port(a), open2 = Port(b), closed1 = ClosedPort.Tcp(), closed2 = ClosedPort.Tcp();
-        var scanner = new PortScanner(new ScanOptions { Timeout = TimeSpan.FromSeconds(5) });
+        var scanner = new PortScanner(new ScanOptions { Portable = portable, Timeout = TimeSpan.FromSeconds(5) });
 
         ScanReport report = await scanner.RunAsync(new ScanPlan([new ScanHost(IPAddress.Loopback)], [open1, closed1, open2, closed2], []), keepAll: true, timeout.Token);
         var results = report.Hosts.Single().Ports.ToDictionary(r => r.Port);
@@ -27,27 +29,31 @@ public sealed class TcpScanTests
         Assert.All(results.Values, r => Assert.Equal(Transport.Tcp, r.Protocol));
     }
 
-    [Fact]
-    public async Task IPv6Loopback()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task IPv6Loopback(bool portable)
     {
         using var timeout = TestTimeout.Create();
         using Socket listener = Listener(IPAddress.IPv6Loopback);
-        var scanner = new PortScanner(new ScanOptions());
+        var scanner = new PortScanner(new ScanOptions { Portable = portable });
 
         PortResult result = await scanner.ProbeAsync(IPAddress.IPv6Loopback, Transport.Tcp, Port(listener), timeout.Token);
 
         Assert.Equal(PortState.Open, result.State);
     }
 
-    [Fact]
-    public async Task ListenerWithAFullAcceptQueue_DropsTheSyn_Filtered()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ListenerWithAFullAcceptQueue_DropsTheSyn_Filtered(bool portable)
     {
         using var timeout = TestTimeout.Create();
         // Backlog 0 and nobody accepting: once one connection waits in the queue, Linux drops further SYNs,
         // which is exactly what a firewall that drops looks like from here.
         using Socket listener = Listener(IPAddress.Loopback, backlog: 0);
         using Socket waiting = await Net.ConnectAsync((IPEndPoint)listener.LocalEndPoint!, timeout.Token);
-        var scanner = new PortScanner(new ScanOptions { Timeout = TimeSpan.FromMilliseconds(300), Retries = 1 });
+        var scanner = new PortScanner(new ScanOptions { Portable = portable, Timeout = TimeSpan.FromMilliseconds(300), Retries = 1 });
 
         PortResult result = await scanner.ProbeAsync(IPAddress.Loopback, Transport.Tcp, Port(listener), timeout.Token);
 
@@ -66,13 +72,15 @@ public sealed class TcpScanTests
         Assert.True(Inetkit.Scanning.Internal.ProbeLane.IsConnectedToItself(socket));
     }
 
-    [Fact]
-    public async Task OpenPortProbe_LeavesNoTimeWait()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task OpenPortProbe_LeavesNoTimeWait(bool portable)
     {
         using var timeout = TestTimeout.Create();
         using Socket listener = Listener(IPAddress.Loopback);
         int port = Port(listener);
-        var scanner = new PortScanner(new ScanOptions());
+        var scanner = new PortScanner(new ScanOptions { Portable = portable });
 
         await scanner.ProbeAsync(IPAddress.Loopback, Transport.Tcp, port, timeout.Token);
 
@@ -81,6 +89,53 @@ public sealed class TcpScanTests
         string[] lines = await File.ReadAllLinesAsync("/proc/net/tcp", timeout.Token);
         Assert.DoesNotContain(lines, l => l.Contains($":{hexPort} ", StringComparison.Ordinal) && l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3] == "06");
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WideRange_FindsExactlyThePortsTheKernelListsAsListening(bool portable)
+    {
+        using var timeout = TestTimeout.Create();
+        var listeners = Enumerable.Range(0, 5).Select(_ => Listener(IPAddress.Loopback)).ToList();
+        try
+        {
+            // 401 ports around each listener: thousands of refusals on few sockets, so every slot is used again and again.
+            int[] ports = listeners.Select(Port).SelectMany(p => Enumerable.Range(Math.Max(1, p - 200), 401)).Where(p => p <= 65535).Distinct().Order().ToArray();
+            HashSet<int> before = ListeningOnLoopback();
+
+            ScanReport report = await new PortScanner(new ScanOptions { Portable = portable, Concurrency = 64 }).RunAsync(new ScanPlan([new ScanHost(IPAddress.Loopback)], ports, []), keepAll: true, timeout.Token);
+
+            HashSet<int> after = ListeningOnLoopback();
+            var results = report.Hosts.Single().Ports.ToDictionary(p => p.Port);
+            Assert.Equal(ports.Length, results.Count);
+            Assert.All(listeners.Select(Port), p => Assert.Equal(PortState.Open, results[p].State));
+            foreach (int port in ports)
+            {
+                // Another test may open or close a listener meanwhile: judge only the ports the kernel agreed on before and after.
+                if (before.Contains(port) && after.Contains(port))
+                {
+                    Assert.Equal(PortState.Open, results[port].State);
+                }
+                else if (!before.Contains(port) && !after.Contains(port))
+                {
+                    Assert.Equal(PortState.Closed, results[port].State);
+                }
+            }
+            Assert.True(report.Complete);
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Dispose());
+        }
+    }
+
+    /// <summary>Ports with a TCP listener on 127.0.0.1 or 0.0.0.0, from the kernel's own table (state 0A is LISTEN).</summary>
+    private static HashSet<int> ListeningOnLoopback() =>
+        File.ReadAllLines("/proc/net/tcp").Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f[3] == "0A" && (f[1].StartsWith("0100007F:", StringComparison.Ordinal) || f[1].StartsWith("00000000:", StringComparison.Ordinal)))
+            .Select(f => int.Parse(f[1][9..], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture))
+            .ToHashSet();
 
     private static Socket Listener(IPAddress address, int backlog = 16)
     {

@@ -26,6 +26,16 @@ internal sealed class ScanPacer
     public async ValueTask WaitAsync(int host, bool udpBeyondLoopback, CancellationToken cancellationToken)
     {
         long now = _time.GetTimestamp();
+        long due = Reserve(host, udpBeyondLoopback, now);
+        if (due > now)
+        {
+            await Task.Delay(_time.GetElapsedTime(now, due), _time, cancellationToken);
+        }
+    }
+
+    /// <summary>Reserves the next slot for a probe and returns when it is due (at or before <paramref name="now"/>: at once).</summary>
+    public long Reserve(int host, bool udpBeyondLoopback, long now)
+    {
         long due = now;
         if (_global is not null)
         {
@@ -45,11 +55,11 @@ internal sealed class ScanPacer
                 due = Math.Max(due, schedule.Reserve(now, _time.TimestampFrequency));
             }
         }
-        if (due > now)
-        {
-            await Task.Delay(_time.GetElapsedTime(now, due), _time, cancellationToken);
-        }
+        return due;
     }
+
+    /// <summary>True when probes are paced at all (a rate, or ICMP pacing).</summary>
+    public bool Paces => _global is not null || _perHost is not null;
 
     /// <summary>A rate with a burst: the theoretical time of the next slot, never further behind now than the burst allows.</summary>
     private sealed class Schedule(double rate, double burst)

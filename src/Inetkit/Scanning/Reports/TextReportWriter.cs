@@ -28,7 +28,7 @@ public static class TextReportWriter
             }
             else if (host.Total > 0)
             {
-                output.WriteLine($"All {host.Total:N0} scanned ports are in the states above.");
+                output.WriteLine($"All {host.Total:N0} scanned ports on {host.Host.Address} are in the states above: none to list.");
             }
             output.WriteLine();
         }

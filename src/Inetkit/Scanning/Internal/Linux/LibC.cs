@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+
+namespace Inetkit.Scanning.Internal.Linux;
+
+/// <summary>The few Linux system calls the connect-scan engine makes, unwrapped: socket, connect, epoll, close.</summary>
+internal static partial class LibC
+{
+    public const int AfInet = 2;
+    public const int AfInet6 = 10;
+    public const int SockStream = 1;
+    public const int SockNonBlock = 0x800;
+    public const int SockCloExec = 0x80000;
+    public const int SolSocket = 1;
+    public const int SoError = 4;
+    public const int SoLinger = 13;
+    public const int EpollCtlAdd = 1;
+    public const uint EpollOut = 0x004;
+    public const uint EpollErr = 0x008;
+    public const uint EpollHup = 0x010;
+    public const uint EpollEt = 1u << 31;
+
+    public const int EPerm = 1;
+    public const int EIntr = 4;
+    public const int EAgain = 11;
+    public const int EAcces = 13;
+    public const int ENFile = 23;
+    public const int EMFile = 24;
+    public const int ENoBufs = 105;
+    public const int EAddrInUse = 98;
+    public const int EAddrNotAvail = 99;
+    public const int ENetDown = 100;
+    public const int ENetUnreach = 101;
+    public const int ENotConn = 107;
+    public const int ETimedOut = 110;
+    public const int EConnRefused = 111;
+    public const int EHostDown = 112;
+    public const int EHostUnreach = 113;
+    public const int EAlready = 114;
+    public const int EInProgress = 115;
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    public static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
+    public static unsafe partial int Connect(int fd, byte* address, int length);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    public static unsafe partial int GetSockOpt(int fd, int level, int name, void* value, int* length);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    public static unsafe partial int SetSockOpt(int fd, int level, int name, void* value, int length);
+
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    public static unsafe partial int GetSockName(int fd, byte* address, int* length);
+
+    [LibraryImport("libc", EntryPoint = "getpeername", SetLastError = true)]
+    public static unsafe partial int GetPeerName(int fd, byte* address, int* length);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate1(int flags);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static unsafe partial int EpollCtl(int epoll, int operation, int fd, byte* evt);
+
+    [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
+    public static unsafe partial int EpollWait(int epoll, byte* events, int maxEvents, int timeoutMilliseconds);
+
+    /// <summary>
+    /// struct epoll_event is packed on x86-64 (12 bytes: events, then the 64-bit data at offset 4) and naturally
+    /// aligned elsewhere (16 bytes, data at offset 8).
+    /// </summary>
+    public static int EpollEventSize => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+
+    public static int EpollDataOffset => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
+}
