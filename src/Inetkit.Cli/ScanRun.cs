@@ -21,7 +21,7 @@ internal static class ScanRun
             DateTimeOffset now = environment.Time.GetUtcNow();
             ScanAuthorization.CheckBeforeResolving(targets, scope, now);
             List<ScanHost> hosts = await ResolveAsync(targets, scope, now, environment, console, cancellationToken);
-            var plan = new ScanPlan(hosts, ports.Tcp, ports.Udp, request.Shard is { } s ? ScanShard.Parse(s) : null);
+            var plan = new ScanPlan(hosts, ports.Tcp, ports.Udp, request.Shard is { } s ? ScanShard.Parse(s) : null, scope);
             if (!plan.IsLoopbackOnly)
             {
                 Audit(request, ports, scope!, now, environment);

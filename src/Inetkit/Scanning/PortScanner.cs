@@ -53,9 +53,16 @@ public sealed class PortScanner
     /// <param name="keepAll">Keep every port's result (<c>--show-closed</c>), not only the open ones and a sample of the rest.</param>
     /// <param name="cancellationToken">Stops the scan.</param>
     /// <exception cref="ScanResourceException">No descriptor or local port came free for 30 s.</exception>
+    /// <exception cref="UnauthorizedScanException">A host beyond loopback that the plan's scope does not cover (or no scope, or an expired one); nothing was sent.</exception>
     public async Task<ScanReport> RunAsync(ScanPlan plan, bool keepAll = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        // The library holds the rule as firmly as the command: beyond loopback, only inside an unexpired scope.
+        DateTimeOffset now = _time.GetUtcNow();
+        foreach (ScanHost host in plan.Hosts.Where(h => !h.IsLoopback))
+        {
+            ScanAuthorization.CheckResolved(host.Name ?? host.Address.ToString(), [host.Address], plan.Scope, now);
+        }
         var hosts = plan.Hosts.Select(h => new HostReport(h, keepAll)).ToArray();
         var budgetNotices = new List<string>();
         ScanOptions options = _options;

@@ -9,7 +9,12 @@ namespace Inetkit.Scanning;
 public sealed class ScanPlan
 {
     /// <summary>Creates a plan.</summary>
-    public ScanPlan(IReadOnlyList<ScanHost> hosts, IReadOnlyList<int> tcpPorts, IReadOnlyList<int> udpPorts, ScanShard? shard = null)
+    /// <param name="hosts">The hosts, each once.</param>
+    /// <param name="tcpPorts">TCP ports, ascending.</param>
+    /// <param name="udpPorts">UDP ports, ascending.</param>
+    /// <param name="shard">The share of the space to scan (default: all).</param>
+    /// <param name="scope">The signed-off scope; needed by every host that is not loopback (<see cref="PortScanner"/> refuses otherwise).</param>
+    public ScanPlan(IReadOnlyList<ScanHost> hosts, IReadOnlyList<int> tcpPorts, IReadOnlyList<int> udpPorts, ScanShard? shard = null, ScanScope? scope = null)
     {
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(tcpPorts);
@@ -18,7 +23,11 @@ public sealed class ScanPlan
         TcpPorts = tcpPorts;
         UdpPorts = udpPorts;
         Shard = shard ?? ScanShard.All;
+        Scope = scope;
     }
+
+    /// <summary>The written authorization for hosts beyond loopback; null for loopback-only plans.</summary>
+    public ScanScope? Scope { get; }
 
     /// <summary>The hosts, in the order they were given.</summary>
     public IReadOnlyList<ScanHost> Hosts { get; }
