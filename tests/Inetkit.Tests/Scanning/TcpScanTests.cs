@@ -99,8 +99,10 @@ public sealed class TcpScanTests
         var listeners = Enumerable.Range(0, 5).Select(_ => Listener(IPAddress.Loopback)).ToList();
         try
         {
-            // 401 ports around each listener: thousands of refusals on few sockets, so every slot is used again and again.
-            int[] ports = listeners.Select(Port).SelectMany(p => Enumerable.Range(Math.Max(1, p - 200), 401)).Where(p => p <= 65535).Distinct().Order().ToArray();
+            // Two thousand refusals on few sockets, so every slot is used again and again, with the listeners among them.
+            // The band lies below the ephemeral range, where no test binds (they all bind port 0), so nothing there
+            // can open and close unseen between the two snapshots of the kernel's table.
+            int[] ports = BandOutsideTheEphemeralRange(2_000).Concat(listeners.Select(Port)).Distinct().Order().ToArray();
             HashSet<int> before = ListeningOnLoopback();
 
             ScanReport report = await new PortScanner(new ScanOptions { Portable = portable, Concurrency = 64 }).RunAsync(new ScanPlan([new ScanHost(IPAddress.Loopback)], ports, []), keepAll: true, timeout.Token);
@@ -111,7 +113,7 @@ public sealed class TcpScanTests
             Assert.All(listeners.Select(Port), p => Assert.Equal(PortState.Open, results[p].State));
             foreach (int port in ports)
             {
-                // Another test may open or close a listener meanwhile: judge only the ports the kernel agreed on before and after.
+                // A daemon could start or stop meanwhile: judge only the ports the kernel agreed on before and after.
                 if (before.Contains(port) && after.Contains(port))
                 {
                     Assert.Equal(PortState.Open, results[port].State);
@@ -127,6 +129,14 @@ public sealed class TcpScanTests
         {
             listeners.ForEach(l => l.Dispose());
         }
+    }
+
+    /// <summary>Ports just below the ephemeral range (or just above it), which bind(port 0) never hands out.</summary>
+    private static IEnumerable<int> BandOutsideTheEphemeralRange(int count)
+    {
+        string[] range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        int low = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture), high = int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture);
+        return low > count + 1024 ? Enumerable.Range(low - count, count) : Enumerable.Range(high + 1, Math.Min(count, 65535 - high));
     }
 
     /// <summary>Ports with a TCP listener on 127.0.0.1 or 0.0.0.0, from the kernel's own table (state 0A is LISTEN).</summary>
