@@ -61,12 +61,13 @@ internal static class ScanCommand
             HelpName = "FILE",
         };
         var auditLog = new Option<string?>("--audit-log") { Description = $"Where scans beyond loopback are recorded (default {environment.AuditLogPath})", HelpName = "FILE" };
+        var trace = new Option<bool>("--trace") { Description = "Narrate every probe's socket calls on stderr (socket, connect, sendto, recvfrom, close); one probe at a time unless --concurrency says otherwise" };
         var noResolve = new Option<bool>("-n") { Description = "Accepted for nmap's sake: Inetkit never does reverse lookups" };
 
         var command = new Command("scan", "TCP connect and UDP port scan, as nmap reports it: loopback free, anything else only within a signed-off --scope.")
         {
             targets, inputList, exclude, excludeFile, ports, tcp, udp, timeout, retries, concurrency, rate, banner, bannerWait,
-            shard, showClosed, format, output, scope, auditLog, noResolve,
+            shard, showClosed, format, output, scope, auditLog, trace, noResolve,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -84,6 +85,7 @@ internal static class ScanCommand
                 Concurrency = parsed.GetValue(concurrency),
                 Rate = parsed.GetValue(rate),
                 Banner = parsed.GetValue(banner),
+                Trace = parsed.GetValue(trace),
                 BannerWait = parsed.GetValue(bannerWait),
                 Shard = parsed.GetValue(shard),
                 ShowClosed = parsed.GetValue(showClosed),

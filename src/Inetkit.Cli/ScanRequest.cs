@@ -15,6 +15,7 @@ internal sealed record ScanRequest
     public int? Concurrency { get; init; }
     public double? Rate { get; init; }
     public bool Banner { get; init; }
+    public bool Trace { get; init; }
     public int BannerWait { get; init; } = 2000;
     public string? Shard { get; init; }
     public bool ShowClosed { get; init; }

@@ -26,7 +26,7 @@ internal static class ScanRun
             {
                 Audit(request, ports, scope!, now, environment);
             }
-            ScanOptions options = Options(request, plan.IsLoopbackOnly);
+            ScanOptions options = Options(request, plan.IsLoopbackOnly, console);
             using StreamWriter? file = OpenOutput(request);
             environment.OnScanStarting?.Invoke();
             var scanner = new PortScanner(options, environment.Time);
@@ -148,14 +148,17 @@ internal static class ScanRun
 
     private static string PortRanges(IReadOnlyList<int> ports) => PortRangeText.Format(ports);
 
-    private static ScanOptions Options(ScanRequest request, bool loopbackOnly)
+    private static ScanOptions Options(ScanRequest request, bool loopbackOnly, CliConsole console)
     {
         ScanOptions defaults = ScanOptions.For(loopbackOnly);
+        var traceLock = new Lock();
         return defaults with
         {
             Timeout = request.Timeout is { } ms ? TimeSpan.FromMilliseconds(ms) : defaults.Timeout,
             Retries = request.Retries ?? defaults.Retries,
-            Concurrency = request.Concurrency ?? defaults.Concurrency,
+            // A narrated scan goes one probe at a time unless asked otherwise, so that each story reads in one piece.
+            Concurrency = request.Concurrency ?? (request.Trace ? 1 : defaults.Concurrency),
+            Trace = request.Trace ? line => { lock (traceLock) { console.Error.WriteLine(line); } } : null,
             Rate = request.Rate ?? defaults.Rate,
             PaceUdpToIcmpLimit = request.Rate is null,
             Banner = request.Banner,

@@ -28,6 +28,12 @@ public sealed record ScanOptions
     /// <summary>How long to wait for a banner after the connect.</summary>
     public TimeSpan BannerWait { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Narrates every probe's socket calls (socket, connect, sendto, recvfrom, close) in the seed note's words, one line
+    /// each; null for silence. Tracing runs the portable engine, whose calls are the ones narrated.
+    /// </summary>
+    public Action<string>? Trace { get; init; }
+
     /// <summary>Run TCP on the portable engine even where Linux's own is available (tests run both; so does INETKIT_PORTABLE_SCAN=1).</summary>
     internal bool Portable { get; init; }
 

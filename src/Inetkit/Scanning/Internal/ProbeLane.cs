@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Inetkit.Tracing;
 
 namespace Inetkit.Scanning.Internal;
 
@@ -31,6 +32,7 @@ internal sealed class ProbeLane : IDisposable
     /// <summary>One TCP connect: open (syn-ack), closed (conn-refused, or a connection to itself), filtered.</summary>
     public async ValueTask<ProbeOutcome> ConnectAsync(IPEndPoint target, ScanOptions options, TimeProvider time)
     {
+        var trace = new Tracer(options.Trace, $"scan/tcp {target}");
         Socket socket;
         try
         {
@@ -38,42 +40,65 @@ internal sealed class ProbeLane : IDisposable
         }
         catch (SocketException e) when (IsResourceShortage(e.SocketErrorCode))
         {
+            trace.Call($"socket({Tracer.Family(target.AddressFamily)}, SOCK_STREAM) -> {e.SocketErrorCode}: no descriptor free, waiting");
             return ProbeOutcome.NoResources;
         }
+        trace.Call($"socket({Tracer.Family(target.AddressFamily)}, SOCK_STREAM)");
+        ProbeOutcome outcome = default;
         try
         {
-            WindowsSocketOptions.NoSynRetransmissions(socket);
-            _connect.RemoteEndPoint = target;
-            Arm(socket, time, options.Timeout);
-            SocketError error = await _connect.ConnectAsync(socket);
-            if (Disarm())
-            {
-                return ProbeOutcome.Silent(PortState.Filtered);
-            }
-            if (error != SocketError.Success)
-            {
-                return Classify(error, PortState.Closed, "conn-refused");
-            }
-            // Linger 0: closing sends RST, so an open port leaves no TIME_WAIT behind on either side.
-            socket.LingerState = new LingerOption(true, 0);
-            // TCP simultaneous open: on loopback, a connect to a closed port in the ephemeral range can be given that
-            // very port as its source and "connect" to itself. Nothing listens there: the port is closed.
-            if (IsConnectedToItself(socket))
-            {
-                return new ProbeOutcome(PortState.Closed, "self-connect");
-            }
-            string? banner = options.Banner ? await ReadBannerAsync(socket, time, options.BannerWait) : null;
-            return new ProbeOutcome(PortState.Open, "syn-ack", banner);
+            outcome = await ConnectAsync(socket, target, options, time, trace);
+            return outcome;
         }
         finally
         {
             socket.Dispose();
+            if (trace.Enabled)
+            {
+                trace.Call(outcome is { State: PortState.Open, Reason: "syn-ack" } ? "close()  # linger 0: sends RST, leaves no TIME_WAIT" : "close()");
+            }
         }
+    }
+
+    private async ValueTask<ProbeOutcome> ConnectAsync(Socket socket, IPEndPoint target, ScanOptions options, TimeProvider time, Tracer trace)
+    {
+        WindowsSocketOptions.NoSynRetransmissions(socket);
+        _connect.RemoteEndPoint = target;
+        Arm(socket, time, options.Timeout);
+        SocketError error = await _connect.ConnectAsync(socket);
+        if (Disarm())
+        {
+            trace.Call($"connect({target}) -> no answer within {options.Timeout.TotalMilliseconds:0} ms");
+            return ProbeOutcome.Silent(PortState.Filtered);
+        }
+        if (error != SocketError.Success)
+        {
+            ProbeOutcome failed = Classify(error, PortState.Closed, "conn-refused");
+            trace.Call($"connect({target}) -> {Describe(error)}: {(failed.IsResourceShortage ? "no local port free, waiting" : failed.State.Name())}");
+            return failed;
+        }
+        // Linger 0: closing sends RST, so an open port leaves no TIME_WAIT behind on either side.
+        socket.LingerState = new LingerOption(true, 0);
+        // TCP simultaneous open: on loopback, a connect to a closed port in the ephemeral range can be given that
+        // very port as its source and "connect" to itself. Nothing listens there: the port is closed.
+        if (IsConnectedToItself(socket))
+        {
+            trace.Call($"connect({target}) -> connected from {socket.LocalEndPoint}, which is itself (TCP simultaneous open): closed");
+            return new ProbeOutcome(PortState.Closed, "self-connect");
+        }
+        trace.Call($"connect({target}) -> connected from {socket.LocalEndPoint}: open");
+        string? banner = options.Banner ? await ReadBannerAsync(socket, time, options.BannerWait) : null;
+        if (options.Banner)
+        {
+            trace.Call(banner is null ? $"recv({_buffer.Length}) -> nothing within {options.BannerWait.TotalMilliseconds:0} ms" : $"recv({_buffer.Length}) -> {_receive.BytesTransferred} bytes: {banner}");
+        }
+        return new ProbeOutcome(PortState.Open, "syn-ack", banner);
     }
 
     /// <summary>One UDP try on a fresh connected socket: open (any reply), closed (port unreachable), filtered, or silence.</summary>
     public async ValueTask<ProbeOutcome> DatagramAsync(IPEndPoint target, ReadOnlyMemory<byte> probe, ScanOptions options, TimeProvider time)
     {
+        var trace = new Tracer(options.Trace, $"scan/udp {target}");
         Socket socket;
         try
         {
@@ -81,41 +106,69 @@ internal sealed class ProbeLane : IDisposable
         }
         catch (SocketException e) when (IsResourceShortage(e.SocketErrorCode))
         {
+            trace.Call($"socket({Tracer.Family(target.AddressFamily)}, SOCK_DGRAM) -> {e.SocketErrorCode}: no descriptor free, waiting");
             return ProbeOutcome.NoResources;
         }
+        trace.Call($"socket({Tracer.Family(target.AddressFamily)}, SOCK_DGRAM)");
+        ProbeOutcome outcome = default;
         try
         {
-            // Connected, so that the kernel reports the ICMP port unreachable for this port on this socket.
-            try
-            {
-                socket.Connect(target);
-            }
-            catch (SocketException e)
-            {
-                return Classify(e.SocketErrorCode, PortState.Closed, "port-unreach");
-            }
-            socket.Send(probe.Span, SocketFlags.None, out SocketError sent);
-            if (sent != SocketError.Success)
-            {
-                return Classify(sent, PortState.Closed, "port-unreach");
-            }
-            Arm(socket, time, options.Timeout);
-            SocketError error = await _receive.ReceiveAsync(socket);
-            if (Disarm())
-            {
-                return ProbeOutcome.Silent(PortState.OpenFiltered);
-            }
-            if (error != SocketError.Success)
-            {
-                return Classify(error, PortState.Closed, "port-unreach");
-            }
-            return new ProbeOutcome(PortState.Open, "udp-response", options.Banner ? BannerText.From(_buffer.AsSpan(0, _receive.BytesTransferred)) : null);
+            outcome = await DatagramAsync(socket, target, probe, options, time, trace);
+            return outcome;
         }
         finally
         {
             socket.Dispose();
+            trace.Call("close()");
         }
     }
+
+    private async ValueTask<ProbeOutcome> DatagramAsync(Socket socket, IPEndPoint target, ReadOnlyMemory<byte> probe, ScanOptions options, TimeProvider time, Tracer trace)
+    {
+        // Connected, so that the kernel reports the ICMP port unreachable for this port on this socket.
+        try
+        {
+            socket.Connect(target);
+        }
+        catch (SocketException e)
+        {
+            trace.Call($"connect({target}) -> {Describe(e.SocketErrorCode, tcp: false)}");
+            return Classify(e.SocketErrorCode, PortState.Closed, "port-unreach");
+        }
+        trace.Call($"connect({target})  # UDP: only fixes the peer, so the kernel reports its ICMP errors here");
+        socket.Send(probe.Span, SocketFlags.None, out SocketError sent);
+        trace.Call($"sendto({probe.Length} bytes, {target}){(sent == SocketError.Success ? "" : $" -> {Describe(sent, tcp: false)}")}");
+        if (sent != SocketError.Success)
+        {
+            return Classify(sent, PortState.Closed, "port-unreach");
+        }
+        Arm(socket, time, options.Timeout);
+        SocketError error = await _receive.ReceiveAsync(socket);
+        if (Disarm())
+        {
+            trace.Call($"recvfrom({_buffer.Length}) -> nothing within {options.Timeout.TotalMilliseconds:0} ms");
+            return ProbeOutcome.Silent(PortState.OpenFiltered);
+        }
+        if (error != SocketError.Success)
+        {
+            ProbeOutcome failed = Classify(error, PortState.Closed, "port-unreach");
+            trace.Call($"recvfrom({_buffer.Length}) -> {Describe(error, tcp: false)}: {failed.State.Name()}");
+            return failed;
+        }
+        trace.Call($"recvfrom({_buffer.Length}) -> {_receive.BytesTransferred} bytes from {target}: open");
+        return new ProbeOutcome(PortState.Open, "udp-response", options.Banner ? BannerText.From(_buffer.AsSpan(0, _receive.BytesTransferred)) : null);
+    }
+
+    /// <summary>An error as the seed's reader meets it: what came back on the wire, and the errno.</summary>
+    private static string Describe(SocketError error, bool tcp = true) => error switch
+    {
+        SocketError.ConnectionRefused => tcp ? "ECONNREFUSED (the port answered with RST)" : "ECONNREFUSED (an ICMP port unreachable came back)",
+        SocketError.HostUnreachable => "EHOSTUNREACH (ICMP host unreachable)",
+        SocketError.NetworkUnreachable => "ENETUNREACH (no route)",
+        SocketError.AccessDenied => "EACCES (ICMP administratively prohibited)",
+        SocketError.TimedOut => "ETIMEDOUT",
+        _ => error.ToString(),
+    };
 
     /// <summary>Closes the socket of a probe past its deadline; the probe then reports silence. Called by the scan's sweeper.</summary>
     public void Expire(long now)
