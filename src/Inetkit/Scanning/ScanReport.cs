@@ -51,9 +51,11 @@ public sealed class ScanReport
 /// </summary>
 public sealed class HostReport
 {
-    private readonly List<PortResult> _kept = [];
-    private readonly Dictionary<(PortState, Transport, string), int> _counts = [];
-    private readonly Dictionary<PortState, int> _keptByState = [];
+    // Created on the first result: a scan of a million addresses keeps a million of these, most of them silent.
+    private readonly Lock _gate = new();
+    private List<PortResult>? _kept;
+    private Dictionary<(PortState, Transport, string), int>? _counts;
+    private Dictionary<PortState, int>? _keptByState;
     private readonly bool _keepAll;
 
     internal HostReport(ScanHost host, bool keepAll)
@@ -88,9 +90,9 @@ public sealed class HostReport
     {
         get
         {
-            lock (_kept)
+            lock (_gate)
             {
-                return _kept.OrderBy(p => p.Protocol == Transport.Tcp ? 0 : 1).ThenBy(p => p.Port).ToList();
+                return (_kept ?? []).OrderBy(p => p.Protocol == Transport.Tcp ? 0 : 1).ThenBy(p => p.Port).ToList();
             }
         }
     }
@@ -98,34 +100,37 @@ public sealed class HostReport
     /// <summary>How many ports are in <paramref name="state"/>, over <paramref name="protocol"/> or both.</summary>
     public int Count(PortState state, Transport? protocol = null)
     {
-        lock (_kept)
+        lock (_gate)
         {
-            return _counts.Where(c => c.Key.Item1 == state && (protocol is null || c.Key.Item2 == protocol)).Sum(c => c.Value);
+            return (_counts ?? []).Where(c => c.Key.Item1 == state && (protocol is null || c.Key.Item2 == protocol)).Sum(c => c.Value);
         }
     }
 
     /// <summary>Counts of <paramref name="state"/> by protocol and reason, largest first.</summary>
     public IReadOnlyList<(Transport Protocol, string Reason, int Count)> Reasons(PortState state)
     {
-        lock (_kept)
+        lock (_gate)
         {
-            return _counts.Where(c => c.Key.Item1 == state).Select(c => (c.Key.Item2, c.Key.Item3, c.Value)).OrderByDescending(c => c.Value).ThenBy(c => c.Item1).ToList();
+            return (_counts ?? []).Where(c => c.Key.Item1 == state).Select(c => (c.Key.Item2, c.Key.Item3, c.Value)).OrderByDescending(c => c.Value).ThenBy(c => c.Item1).ToList();
         }
     }
 
     /// <summary>True when every port in <paramref name="state"/> is among <see cref="Ports"/>.</summary>
     public bool AllKept(PortState state)
     {
-        lock (_kept)
+        lock (_gate)
         {
-            return _keptByState.GetValueOrDefault(state) == _counts.Where(c => c.Key.Item1 == state).Sum(c => c.Value);
+            return (_keptByState?.GetValueOrDefault(state) ?? 0) == (_counts ?? []).Where(c => c.Key.Item1 == state).Sum(c => c.Value);
         }
     }
 
     internal void Add(PortResult result, DateTimeOffset at)
     {
-        lock (_kept)
+        lock (_gate)
         {
+            _kept ??= [];
+            _counts ??= [];
+            _keptByState ??= [];
             Started ??= at;
             Finished = at;
             Total++;

@@ -11,8 +11,15 @@ public static class TextReportWriter
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(output);
+        int down = 0;
         foreach (HostReport host in report.Hosts)
         {
+            if (!host.IsUp && report.Hosts.Count > 1)
+            {
+                // As nmap does: a host that answered nothing gets no table of its own, only a count below.
+                down++;
+                continue;
+            }
             string name = host.Host.Name is { } n ? $"{n} ({host.Host.Address})" : host.Host.Address.ToString();
             output.WriteLine($"Inetkit scan report for {name}");
             output.WriteLine(host.IsUp ? "Host is up." : "Host seems down: nothing answered.");
@@ -31,6 +38,10 @@ public static class TextReportWriter
                 output.WriteLine($"All {host.Total:N0} scanned ports on {host.Host.Address} are in the states above: none to list.");
             }
             output.WriteLine();
+        }
+        if (down > 0)
+        {
+            output.WriteLine($"{down:N0} of {report.Hosts.Count:N0} hosts answered nothing on any port (shown in --format json and xml).");
         }
         foreach (string notice in report.Notices)
         {
