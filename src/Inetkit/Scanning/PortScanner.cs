@@ -56,7 +56,7 @@ public sealed class PortScanner
     {
         ArgumentNullException.ThrowIfNull(plan);
         var hosts = plan.Hosts.Select(h => new HostReport(h, keepAll)).ToArray();
-        bool paceUdp = _options.PaceUdpToIcmpLimit && _options.Rate is null && plan.UdpPorts.Count > 0 && !plan.IsLoopbackOnly;
+        bool paceUdp = _options.PaceUdpToIcmpLimit && plan.UdpPorts.Count > 0 && !plan.IsLoopbackOnly;
         var run = new Run(plan, hosts, new ScanPacer(_options.Rate, paceUdp, _time), _options.Concurrency, _time.GetUtcNow(), _time.GetTimestamp(), cancellationToken);
         _run = run;
         var lanes = new ProbeLane[(int)Math.Min(_options.Concurrency, Math.Max(1, plan.Positions))];
