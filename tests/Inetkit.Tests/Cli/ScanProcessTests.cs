@@ -16,7 +16,7 @@ public sealed class ScanProcessTests
     public async Task Tcp_BeyondLoopback_InsideTheScope_PortsFilteredNetUnreach_Audited()
     {
         using var timeout = TestTimeout.Create();
-        RequireUnshare();
+        await RequireUnshareAsync(timeout.Token);
         using var files = new ScopeFiles();
 
         await using var inetkit = ChildProcess.StartWrapped(["unshare", "-n"], "scan", "192.0.2.1", "-p", "80,443", "--scope", files.Scope, "--audit-log", files.AuditLog, "--format", "json", "--show-closed");
@@ -41,7 +41,7 @@ public sealed class ScanProcessTests
     public async Task Udp_BeyondLoopback_IsPacedToTheIcmpLimitUnlessARateIsGiven_AndSaysWhich(string? rate, string notice)
     {
         using var timeout = TestTimeout.Create();
-        RequireUnshare();
+        await RequireUnshareAsync(timeout.Token);
         using var files = new ScopeFiles();
         string[] rateOption = rate is null ? [] : ["--rate", rate];
 
@@ -58,13 +58,13 @@ public sealed class ScanProcessTests
         Assert.Equal("U:53", audit.RootElement.GetProperty("ports").GetString());
     }
 
-    private static void RequireUnshare()
+    private static async Task RequireUnshareAsync(CancellationToken cancellationToken)
     {
         Assert.SkipUnless(Environment.UserName == "root", "unshare -n needs root");
         Assert.SkipUnless(File.Exists("/usr/bin/unshare") || File.Exists("/bin/unshare"), "unshare (util-linux) is not installed");
         using var probe = Process.Start(new ProcessStartInfo("unshare", ["-n", "true"]) { UseShellExecute = false, RedirectStandardError = true })!;
-        probe.WaitForExit();
-        Assert.SkipUnless(probe.ExitCode == 0, $"unshare -n does not work here: {probe.StandardError.ReadToEnd()}");
+        await probe.WaitForExitAsync(cancellationToken);
+        Assert.SkipUnless(probe.ExitCode == 0, $"unshare -n does not work here: {await probe.StandardError.ReadToEndAsync(cancellationToken)}");
     }
 
     /// <summary>A scope covering TEST-NET-1 until tomorrow, and where the audit log goes.</summary>
