@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Inetkit.Hosting;
 using Inetkit.Protocol;
+using Inetkit.Scanning;
 using Inetkit.Tests.Support;
 
 namespace Inetkit.Tests.Cli;
@@ -56,6 +57,22 @@ public sealed class ScanCommandTests
         Assert.Empty(output);
         Assert.Equal($"inetkit: {message}\n{UsageHint}\n", error);
         Assert.False(cli.Started);
+    }
+
+    [Fact]
+    public async Task DashPDash_PlansEveryPort()
+    {
+        // A shard that holds none of 127.0.0.1's TCP ports: the plan still covers 1-65535, yet no probe is sent,
+        // so this test does not knock on every listener of the tests running beside it.
+        const int Shards = 1_000_000;
+        int empty = Enumerable.Range(1, Shards).First(i => !Enumerable.Range(1, 65535).Any(p => new ScanShard(i, Shards).Includes(IPAddress.Loopback, Transport.Tcp, p)));
+        using var cli = new ScanCli();
+
+        var (code, output, error) = await cli.RunAsync("127.0.0.1", "-p-", "--shard", $"{empty}/{Shards}", "--format", "xml");
+
+        Assert.Equal((0, ""), (code, error));
+        Assert.Contains("<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"65535\" services=\"1-65535\" />", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("<port ", output, StringComparison.Ordinal);
     }
 
     [Theory]
