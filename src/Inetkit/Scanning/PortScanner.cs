@@ -71,7 +71,7 @@ public sealed class PortScanner
             budgetNotices.Add($"Concurrency lowered from {options.Concurrency:N0} to {budget:N0} to stay within the open-file limit (ulimit -n); raise it for a faster scan.");
             options = options with { Concurrency = budget };
         }
-        bool paceUdp = _options.PaceUdpToIcmpLimit && _options.Rate is null && plan.UdpPorts.Count > 0 && !plan.IsLoopbackOnly;
+        bool paceUdp = _options.PaceUdpToIcmpLimit && plan.UdpPorts.Count > 0 && !plan.IsLoopbackOnly;
         var run = new ScanRun(plan, hosts, new ScanPacer(options.Rate, paceUdp, _time), options.Concurrency, _time.GetUtcNow(), _time.GetTimestamp(), cancellationToken);
         _run = run;
         if (UsesEpollEngine(plan))

@@ -18,7 +18,8 @@ public sealed record ScanOptions
     /// <summary>
     /// UDP toward a host that is not loopback: after a burst of <see cref="IcmpBurst"/>, one probe per second per host,
     /// the pace at which a Linux host answers closed ports (its ICMP rate limit); faster, and closed ports go silent
-    /// and look open|filtered. Off when the user sets <see cref="Rate"/> themselves.
+    /// and look open|filtered. Applies on top of <see cref="Rate"/>; <c>inetkit scan</c> turns it off when the user gives
+    /// <c>--rate</c>.
     /// </summary>
     public bool PaceUdpToIcmpLimit { get; init; } = true;
 

@@ -135,4 +135,20 @@ internal static class ClosedPort
         using Socket socket = Net.Udp(AddressFamily.InterNetwork);
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
+
+    /// <summary><paramref name="count"/> different closed TCP ports, ascending.</summary>
+    public static int[] Tcp(int count) => Distinct(count, Tcp);
+
+    /// <summary><paramref name="count"/> different closed UDP ports, ascending.</summary>
+    public static int[] Udp(int count) => Distinct(count, Udp);
+
+    private static int[] Distinct(int count, Func<int> next)
+    {
+        var ports = new SortedSet<int>();
+        while (ports.Count < count)
+        {
+            ports.Add(next());
+        }
+        return [.. ports];
+    }
 }

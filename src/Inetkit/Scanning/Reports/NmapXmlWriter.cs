@@ -18,10 +18,9 @@ public static class NmapXmlWriter
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(output);
-        output.Write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        // The DOCTYPE is written as text: an XmlWriter at ConformanceLevel.Fragment throws on WriteDocType.
+        output.Write("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n");
         using var xml = XmlWriter.Create(output, new XmlWriterSettings { OmitXmlDeclaration = true, ConformanceLevel = ConformanceLevel.Fragment, NewLineChars = "\n", CloseOutput = false });
-        xml.WriteDocType("nmaprun", null, null, null);
-        Line(xml);
         xml.WriteComment($" Inetkit {context.Version} scan initiated {Ctime(report.Started)} as: {context.CommandLine.Replace("--", "- -", StringComparison.Ordinal)} ");
         Line(xml);
         xml.WriteStartElement("nmaprun");
