@@ -70,7 +70,7 @@ public sealed class HostReport
     /// <summary>The host.</summary>
     public ScanHost Host { get; }
 
-    /// <summary>True if anything answered (a connect, a refusal, a reply, an ICMP error); loopback always is.</summary>
+    /// <summary>True if the host itself answered (a connect, a refusal, a reply, an ICMP port unreachable); loopback always is.</summary>
     public bool IsUp => Host.IsLoopback || UpReason is not null;
 
     /// <summary>nmap's reason for "up": localhost-response on loopback, else the first answer's reason; null while nothing answered.</summary>
@@ -136,7 +136,9 @@ public sealed class HostReport
             Total++;
             (PortState, Transport, string) key = (result.State, result.Protocol, result.Reason);
             _counts[key] = _counts.GetValueOrDefault(key) + 1;
-            if (result.Reason != "no-response" && UpReason is null)
+            // Only the host itself proves it is up: a connection, a refusal, a reply, its port unreachable. A missing
+            // route or a router's unreachable says nothing about it.
+            if (UpReason is null && result.State is PortState.Open or PortState.Closed)
             {
                 UpReason = result.Reason;
             }

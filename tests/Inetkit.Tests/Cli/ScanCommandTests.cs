@@ -250,7 +250,7 @@ public sealed class ScanCommandTests
         Assert.StartsWith(fileStart, File.ReadAllText(file), StringComparison.Ordinal);
         Assert.StartsWith("Inetkit scan report for 127.0.0.1\nHost is up.\nPORT ", output, StringComparison.Ordinal);
         Assert.Contains($"\n{listeners.Ports[0]}/tcp open ", output, StringComparison.Ordinal);
-        Assert.Matches(@"\nInetkit done: 1 host \(1 up\), 1 ports scanned in .*; 1 open\n$", output);
+        Assert.Matches(@"\nInetkit done: 1 host \(1 up\), 1 port scanned in .*; 1 open\n$", output);
     }
 
     [Fact]

@@ -25,6 +25,8 @@ public sealed class ScanProcessTests
         using JsonDocument report = JsonDocument.Parse(string.Concat(inetkit.Out.Lines));
         JsonElement host = Assert.Single(report.RootElement.GetProperty("hosts").EnumerateArray());
         Assert.Equal("192.0.2.1", host.GetProperty("address").GetString());
+        // Our own kernel's "no route" proves nothing about the host: it did not answer, so it is not up.
+        Assert.Equal("down", host.GetProperty("status").GetString());
         Assert.Equal(
             [(80, "tcp", "filtered", "net-unreach"), (443, "tcp", "filtered", "net-unreach")],
             host.GetProperty("ports").EnumerateArray().Select(p => (p.GetProperty("port").GetInt32(), p.GetProperty("protocol").GetString(), p.GetProperty("state").GetString(), p.GetProperty("reason").GetString())));
@@ -53,7 +55,7 @@ public sealed class ScanProcessTests
         Assert.Contains("53/udp filtered domain", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("53/udp open", StringComparison.Ordinal));
         Assert.Equal($"Note: {notice}", Assert.Single(lines, l => l.StartsWith("Note: ", StringComparison.Ordinal)));
-        Assert.Matches(@"^Inetkit done: 1 host \(\d up\), 1 ports scanned in .*; 0 open$", lines[^1]);
+        Assert.Matches(@"^Inetkit done: 1 host \(0 up\), 1 port scanned in .*; 0 open$", lines[^1]);
         using JsonDocument audit = JsonDocument.Parse(Assert.Single(File.ReadAllLines(files.AuditLog)));
         Assert.Equal("U:53", audit.RootElement.GetProperty("ports").GetString());
     }

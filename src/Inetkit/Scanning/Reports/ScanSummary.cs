@@ -14,6 +14,6 @@ internal static class ScanSummary
         string hosts = report.Hosts.Count == 1 ? "1 host" : $"{report.Hosts.Count:N0} hosts";
         string stopped = report.Complete ? "" : " (stopped early: incomplete)";
         return string.Create(CultureInfo.InvariantCulture,
-            $"Inetkit done: {hosts} ({up:N0} up), {report.PortsScanned:N0} ports scanned in {seconds:0.00} s ({rate:N0} ports/s); {open:N0} open{stopped}");
+            $"Inetkit done: {hosts} ({up:N0} up), {report.PortsScanned:N0} port{(report.PortsScanned == 1 ? "" : "s")} scanned in {seconds:0.00} s ({rate:N0} ports/s); {open:N0} open{stopped}");
     }
 }
