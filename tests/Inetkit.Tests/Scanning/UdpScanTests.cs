@@ -65,9 +65,31 @@ public sealed class UdpScanTests
     [InlineData(37, 4)]
     [InlineData(10017, 512)]
     [InlineData(19, 512)]
-    [InlineData(53, 0)]
+    [InlineData(53, 17)]
+    [InlineData(123, 48)]
+    [InlineData(161, 0)]
     public void Probes_ArePaddedSoACarefulServerMayAnswer(int port, int length)
     {
         Assert.Equal(length, UdpProbes.For(port).Length);
+    }
+
+    [Fact]
+    public void DnsProbe_IsAStandardQueryForTheRootsNameServers()
+    {
+        ReadOnlySpan<byte> query = UdpProbes.For(UdpProbes.Dns).Span;
+
+        Assert.Equal(0x0100, (query[2] << 8) | query[3]);           // QR 0 (a query), opcode 0 (standard), RD 1
+        Assert.Equal([0, 1, 0, 0, 0, 0, 0, 0], query[4..12].ToArray()); // one question, no answers, authority or additional records
+        Assert.Equal(0, query[12]);                                  // QNAME: the root, a single empty label
+        Assert.Equal([0, 2, 0, 1], query[13..].ToArray());           // QTYPE NS, QCLASS IN
+    }
+
+    [Fact]
+    public void NtpProbe_IsAVersion4ClientRequest()
+    {
+        ReadOnlySpan<byte> request = UdpProbes.For(UdpProbes.Ntp).Span;
+
+        Assert.Equal((0, 4, 3), (request[0] >> 6, (request[0] >> 3) & 7, request[0] & 7)); // LI, VN, mode (client)
+        Assert.True(request[1..].IndexOfAnyExcept((byte)0) < 0);
     }
 }
