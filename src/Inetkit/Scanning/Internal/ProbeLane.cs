@@ -33,30 +33,18 @@ internal sealed class ProbeLane : IDisposable
     public async ValueTask<ProbeOutcome> ConnectAsync(IPEndPoint target, ScanOptions options, TimeProvider time)
     {
         var trace = new Tracer(options.Trace, $"scan/tcp {target}");
-        Socket socket;
-        try
+        if (Open(target, SocketType.Stream, trace) is not { } socket)
         {
-            socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        }
-        catch (SocketException e) when (IsResourceShortage(e.SocketErrorCode))
-        {
-            trace.Call($"socket({Tracer.Family(target.AddressFamily)}, SOCK_STREAM) -> {e.SocketErrorCode}: no descriptor free, waiting");
             return ProbeOutcome.NoResources;
         }
-        trace.Call($"socket({Tracer.Family(target.AddressFamily)}, SOCK_STREAM)");
         ProbeOutcome outcome = default;
         try
         {
-            outcome = await ConnectAsync(socket, target, options, time, trace);
-            return outcome;
+            return outcome = await ConnectAsync(socket, target, options, time, trace);
         }
         finally
         {
-            socket.Dispose();
-            if (trace.Enabled)
-            {
-                trace.Call(outcome is { State: PortState.Open, Reason: "syn-ack" } ? "close()  # linger 0: sends RST, leaves no TIME_WAIT" : "close()");
-            }
+            Close(socket, trace, outcome is { State: PortState.Open, Reason: "syn-ack" } ? "close()  # linger 0: sends RST, leaves no TIME_WAIT" : "close()");
         }
     }
 
@@ -99,28 +87,41 @@ internal sealed class ProbeLane : IDisposable
     public async ValueTask<ProbeOutcome> DatagramAsync(IPEndPoint target, ReadOnlyMemory<byte> probe, ScanOptions options, TimeProvider time)
     {
         var trace = new Tracer(options.Trace, $"scan/udp {target}");
-        Socket socket;
-        try
+        if (Open(target, SocketType.Dgram, trace) is not { } socket)
         {
-            socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        }
-        catch (SocketException e) when (IsResourceShortage(e.SocketErrorCode))
-        {
-            trace.Call($"socket({Tracer.Family(target.AddressFamily)}, SOCK_DGRAM) -> {e.SocketErrorCode}: no descriptor free, waiting");
             return ProbeOutcome.NoResources;
         }
-        trace.Call($"socket({Tracer.Family(target.AddressFamily)}, SOCK_DGRAM)");
-        ProbeOutcome outcome = default;
         try
         {
-            outcome = await DatagramAsync(socket, target, probe, options, time, trace);
-            return outcome;
+            return await DatagramAsync(socket, target, probe, options, time, trace);
         }
         finally
         {
-            socket.Dispose();
-            trace.Call("close()");
+            Close(socket, trace, "close()");
         }
+    }
+
+    /// <summary>A new socket, or null when no descriptor is free (the probe waits and tries again).</summary>
+    private static Socket? Open(IPEndPoint target, SocketType type, Tracer trace)
+    {
+        string call = $"socket({Tracer.Family(target.AddressFamily)}, {Tracer.Kind(type)})";
+        try
+        {
+            var socket = new Socket(target.AddressFamily, type, type == SocketType.Stream ? ProtocolType.Tcp : ProtocolType.Udp);
+            trace.Call(call);
+            return socket;
+        }
+        catch (SocketException e) when (IsResourceShortage(e.SocketErrorCode))
+        {
+            trace.Call($"{call} -> {e.SocketErrorCode}: no descriptor free, waiting");
+            return null;
+        }
+    }
+
+    private static void Close(Socket socket, Tracer trace, string call)
+    {
+        socket.Dispose();
+        trace.Call(call);
     }
 
     private async ValueTask<ProbeOutcome> DatagramAsync(Socket socket, IPEndPoint target, ReadOnlyMemory<byte> probe, ScanOptions options, TimeProvider time, Tracer trace)
