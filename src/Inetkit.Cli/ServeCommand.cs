@@ -107,10 +107,17 @@ internal static class ServeCommand
         var trace = new Option<bool>("--trace") { Description = "Print every socket call as it happens (socket, bind, listen, accept, recvfrom, sendto, sendall, close) on stderr" };
         var verbose = new Option<bool>("--verbose") { Description = "Log per-connection and per-datagram problems too (rate-limited)" };
 
+        var udpLoops = new Option<int>("--udp-receive-loops")
+        {
+            Description = "Threads receiving on each UDP socket (default 1)",
+            DefaultValueFactory = _ => InetServerOptions.DefaultUdpReceiveLoops,
+            HelpName = "N",
+        };
+        udpLoops.Validators.Add(result => Ranges.Require<int>(result, 1, 64, "--udp-receive-loops"));
         var command = new Command("serve", "Run the echo, discard, daytime, qotd, chargen and time services over TCP and UDP (loopback only unless --bind says otherwise).")
         {
             services, bind, port, offset, tcp, udp, once, quotes, daytimeFormat, maxConnections, maxPerSource, idle,
-            udpRate, udpGlobalRate, allowAmplification, grace, trace, verbose,
+            udpRate, udpGlobalRate, allowAmplification, grace, udpLoops, trace, verbose,
         };
         command.Validators.Add(result =>
         {
@@ -166,6 +173,7 @@ internal static class ServeCommand
                     UdpGlobalRate = parsed.GetValue(udpGlobalRate),
                     AllowAmplification = parsed.GetValue(allowAmplification),
                     ShutdownGrace = TimeSpan.FromSeconds(parsed.GetValue(grace)),
+                    UdpReceiveLoops = parsed.GetValue(udpLoops),
                     Logger = logger,
                     Trace = parsed.GetValue(trace) ? line => error.WriteLine(line) : null,
                 };

@@ -92,6 +92,13 @@ public sealed record InetServerOptions
     /// <summary>If set, receives one line per socket call, in the seed note's words (<c>recvfrom(65535) -> 11 bytes from ...</c>).</summary>
     public Action<string>? Trace { get; init; }
 
-    /// <summary>Concurrent receive loops per UDP socket.</summary>
-    public int UdpReceiveLoops { get; init; } = 1;
+    /// <summary>
+    /// Threads receiving on each UDP socket (each blocked in recvfrom until a datagram comes). One by default: on the
+    /// 2-CPU benchmark machine a second thread on the same socket lost a third of the rate to the socket's lock
+    /// (docs/benchmarks.md); more may pay on machines with many cores and several busy clients.
+    /// </summary>
+    public int UdpReceiveLoops { get; init; } = DefaultUdpReceiveLoops;
+
+    /// <summary>The default number of receive threads per UDP socket: one.</summary>
+    public const int DefaultUdpReceiveLoops = 1;
 }
