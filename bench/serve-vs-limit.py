@@ -95,11 +95,15 @@ def main():
             figures = {"limit": [], "inetkit": []}
             problems = []
             for run in range(args.runs):
-                for kind in ("limit", "inetkit"):
+                # Alternate who goes first: what one run leaves behind (TIME_WAIT sockets after tcp-connect, a warm
+                # cache) then falls on each side alike.
+                for kind in (("limit", "inetkit") if run % 2 == 0 else ("inetkit", "limit")):
                     port, _ = server(kind, limit_service if kind == "limit" else service)
                     cmd = [loadgen, mode[0], "127.0.0.1", str(port)] + mode[1:] + ["--duration", str(args.duration), "--quiet"]
                     out = subprocess.run(cmd, capture_output=True, text=True)
                     result = json.loads(out.stdout.strip().splitlines()[-1])
+                    if out.stderr.strip():
+                        print(f"  {name} run {run + 1} {kind}: loadgen says: {out.stderr.strip().splitlines()[0]}", file=sys.stderr)
                     figures[kind].append(result[figure])
                     for bad in ("errors", "mismatches", "lost"):
                         if result.get(bad):
