@@ -6,12 +6,8 @@ namespace Inetkit.Services;
 /// <summary>RFC 862: every byte back until the client closes; each datagram back unchanged (0 to 65,507 bytes).</summary>
 public sealed class EchoService : IInetService
 {
-    // A connection that has sent something keeps a small buffer and reads straight into it: no zero-byte read to wait
-    // with, so a message costs one recv and one send, as in a C server. Connections that never send hold none.
-    private const int SmallBuffer = 16 * 1024;
-
-    // A read that fills the small buffer says more is waiting: take a large one from the pool for the rest.
-    private const int LargeBuffer = 64 * 1024;
+    // Large enough for a full-size write per loop turn, small enough that thousands of active clients stay cheap.
+    private const int BufferSize = 16 * 1024;
 
     /// <inheritdoc/>
     public ServiceKind Kind => ServiceKind.Echo;
@@ -20,55 +16,26 @@ public sealed class EchoService : IInetService
     public async ValueTask HandleAsync(Stream connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        // Wait for the first byte before taking any buffer, so a connection that never sends holds none.
-        _ = await connection.ReadAsync(Memory<byte>.Empty, cancellationToken);
-        byte[] small = ArrayPool<byte>.Shared.Rent(SmallBuffer);
-        try
+        while (true)
         {
-            while (true)
+            // Wait for data before renting a buffer, so an idle connection holds none.
+            _ = await connection.ReadAsync(Memory<byte>.Empty, cancellationToken);
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
             {
-                int read = await connection.ReadAsync(small, cancellationToken);
+                int read = await connection.ReadAsync(buffer, cancellationToken);
                 if (read == 0)
                 {
                     return;
                 }
                 // Writing before reading again is the back-pressure: a client that never reads stalls here,
                 // its data waits in the kernel's buffers, and nothing grows in ours.
-                await connection.WriteAsync(small.AsMemory(0, read), cancellationToken);
-                if (read == small.Length && !await EchoBulkAsync(connection, cancellationToken))
-                {
-                    return;
-                }
+                await connection.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(small);
-        }
-    }
-
-    /// <summary>Echoes with a large buffer while reads keep filling it; false if the client closed meanwhile.</summary>
-    private static async ValueTask<bool> EchoBulkAsync(Stream connection, CancellationToken cancellationToken)
-    {
-        byte[] large = ArrayPool<byte>.Shared.Rent(LargeBuffer);
-        try
-        {
-            int read;
-            do
+            finally
             {
-                read = await connection.ReadAsync(large, cancellationToken);
-                if (read == 0)
-                {
-                    return false;
-                }
-                await connection.WriteAsync(large.AsMemory(0, read), cancellationToken);
+                ArrayPool<byte>.Shared.Return(buffer);
             }
-            while (read == large.Length);
-            return true;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(large);
         }
     }
 
