@@ -6,7 +6,7 @@ Builds inetkit (Release), builds loadgen and echo_limit from the load generator'
 against inetkit, alternately, RUNS times for DURATION seconds each, and prints the medians and their ratio.
 Loopback only; every server is stopped at the end.
 
-Usage: bench/serve-vs-limit.py [--duration S] [--runs N] [--only NAME...] [--limit-threads N]
+Usage: bench/serve-vs-limit.py [--duration S] [--runs N] [--only NAME...] [--limit-threads N] [--inetkit PATH]
 """
 import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -58,6 +58,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="workload names that contain any of these words")
     parser.add_argument("--limit-threads", type=int, default=0, help="echo_limit --threads (default: its own, one per CPU)")
+    parser.add_argument("--inetkit", help="an inetkit executable to measure (a Native AOT build, say) instead of building one")
     args = parser.parse_args()
 
     bench = os.environ.get("INETKIT_BENCH") or os.path.join(ROOT, "..", "shared", "bench")
@@ -69,9 +70,12 @@ def main():
         print("building loadgen and echo_limit...", file=sys.stderr)
         subprocess.run(["bash", os.path.join(bench, "build.sh"), os.path.join(work, "bench")], check=True, stdout=subprocess.DEVNULL)
         loadgen, limit = os.path.join(work, "bench", "loadgen"), os.path.join(work, "bench", "echo_limit")
-        print("building inetkit (Release)...", file=sys.stderr)
-        subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src", "Inetkit.Cli"), "-o", os.path.join(work, "inetkit")], check=True, stdout=subprocess.DEVNULL)
-        inetkit = os.path.join(work, "inetkit", "inetkit")
+        if args.inetkit:
+            inetkit = os.path.abspath(args.inetkit)
+        else:
+            print("building inetkit (Release)...", file=sys.stderr)
+            subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src", "Inetkit.Cli"), "-o", os.path.join(work, "inetkit")], check=True, stdout=subprocess.DEVNULL)
+            inetkit = os.path.join(work, "inetkit", "inetkit")
 
         servers = {}
         def server(kind, service):
@@ -99,11 +103,13 @@ def main():
                 # cache) then falls on each side alike.
                 for kind in (("limit", "inetkit") if run % 2 == 0 else ("inetkit", "limit")):
                     port, _ = server(kind, limit_service if kind == "limit" else service)
-                    cmd = [loadgen, mode[0], "127.0.0.1", str(port)] + mode[1:] + ["--duration", str(args.duration), "--quiet"]
+                    cmd = [loadgen, mode[0], "127.0.0.1", str(port)] + mode[1:] + ["--duration", str(args.duration)]
                     out = subprocess.run(cmd, capture_output=True, text=True)
                     result = json.loads(out.stdout.strip().splitlines()[-1])
-                    if out.stderr.strip():
-                        print(f"  {name} run {run + 1} {kind}: loadgen says: {out.stderr.strip().splitlines()[0]}", file=sys.stderr)
+                    if any(result.get(bad) for bad in ("errors", "mismatches", "lost")):
+                        # loadgen describes the first error it saw on stderr, after its one-line banner.
+                        for line in out.stderr.strip().splitlines()[1:]:
+                            print(f"  {name} run {run + 1} {kind}: loadgen says: {line}", file=sys.stderr)
                     figures[kind].append(result[figure])
                     for bad in ("errors", "mismatches", "lost"):
                         if result.get(bad):
