@@ -10,7 +10,6 @@ public sealed class TextReportWriterTests
     // Ephemeral ports have five digits, so "PORT" is padded to the width of "40123/tcp".
     private const string Header = "PORT      STATE SERVICE";
 
-
     [Theory]
     [InlineData(26)]
     [InlineData(30)]
