@@ -59,6 +59,7 @@ public sealed class EchoMeasurementTests
         var client = new EchoClient(new ServiceAddress("127.0.0.1", peer.EndPoint.Port), new ClientOptions { Transport = Transport.Udp, Timeout = TimeSpan.FromSeconds(1.5), TimeProvider = clock });
 
         Task<EchoStatistics> run = client.MeasureAsync(new EchoMeasurement { Count = 10, Interval = TimeSpan.FromSeconds(1), Size = 64 }, p => events.Add($"{p.Outcome} {p.Sequence}"), timeout.Token);
+        TimeSpan advanced = TimeSpan.Zero;
         string[][] expectedAfter =
         [
             ["Reply 0"], ["Reply 1"], [], ["Reply 3", "Duplicate 3"], [], ["Reply 5", "Reordered 4"],
@@ -69,11 +70,15 @@ public sealed class EchoMeasurementTests
             await Arrival(seq).Task.WaitAsync(timeout.Token);
             // What this step must show is in before the clock moves on: 4 must come back before it could expire.
             await events.WaitForAsync(expectedAfter[seq], timeout.Token);
-            // Then time moves in tenths of an interval until the next probe goes out. A small real pause between
-            // steps lets the client's timers run; the outcome depends only on the fake clock.
-            while (seq < 9 && !Arrival(seq + 1).Task.IsCompleted)
+            // Then time moves in tenths of an interval up to the instant the next probe is due, and no further: a
+            // step beyond it, taken while a slow peer had not yet seen the probe, could expire one held back on
+            // purpose (4 is due to come back after 5). A small real pause between steps lets the client's timers run.
+            TimeSpan due = TimeSpan.FromSeconds(seq + 1);
+            while (seq < 9 && advanced < due)
             {
-                clock.Advance(TimeSpan.FromMilliseconds(100));
+                TimeSpan step = TimeSpan.FromMilliseconds(Math.Min(100, (due - advanced).TotalMilliseconds));
+                clock.Advance(step);
+                advanced += step;
                 await Task.WhenAny(Arrival(seq + 1).Task, Task.Delay(5, timeout.Token));
             }
         }
