@@ -33,6 +33,7 @@ internal static class CliErrors
             ScopeException e => ($"scan refused: {e.Message}. {ScanAuthorization.Warning}", ExitCodes.Refused),
             ScanResourceException e => ($"scan: {e.Message}", ExitCodes.Failure),
             ArgumentException e => (e.Message, ExitCodes.Usage),
+            OperationCanceledException => ("interrupted (SIGINT or SIGTERM) before the exchange was done", ExitCodes.Interrupted),
             SocketException e => ($"socket error: {e.Message}", ExitCodes.Failure),
             _ => ($"unexpected error: {exception.GetType().Name}: {exception.Message}", ExitCodes.Failure),
         };

@@ -61,7 +61,7 @@ internal sealed class ClientArguments
         {
             command.Options.Add(option);
         }
-        command.Validators.Add(result =>
+        command.Validators.Add(Ranges.Guarded(result =>
         {
             if (result.GetValue(Tcp) && result.GetValue(Udp))
             {
@@ -82,7 +82,7 @@ internal sealed class ClientArguments
             {
                 result.AddError(e.Message);
             }
-        });
+        }));
         return command;
     }
 

@@ -29,7 +29,7 @@ internal static class EchoCommand
         {
             command.Options.Add(option);
         }
-        command.Validators.Add(result =>
+        command.Validators.Add(Ranges.Guarded(result =>
         {
             bool measuring = IsMeasurement(result.GetValue(count), result.GetValue(interval), result.GetValue(size), result.GetValue(flood));
             if (measuring && result.GetValue(message) is not null)
@@ -40,7 +40,7 @@ internal static class EchoCommand
             {
                 result.AddError($"--size {result.GetValue(size):N0} is more than a UDP datagram can carry ({EchoClient.MaxUdpPayloadIPv4:N0} bytes over IPv4, {EchoClient.MaxUdpPayloadIPv6:N0} over IPv6)");
             }
-        });
+        }));
         command.SetAction((parsed, ct) => ClientCommand.RunAsync(console, async () =>
         {
             ClientOptions options = args.Options(parsed, console.Error);

@@ -23,4 +23,7 @@ internal static class ExitCodes
 
     /// <summary>Scan: refused for want of authorization (no scope, a malformed or expired one, a target outside it, an audit log that cannot be written). Nothing was sent.</summary>
     public const int Refused = 5;
+
+    /// <summary>Stopped by SIGINT (Ctrl+C) or SIGTERM before it was done, as shells count it (128 + 2).</summary>
+    public const int Interrupted = 130;
 }

@@ -119,7 +119,7 @@ internal static class ServeCommand
             services, bind, port, offset, tcp, udp, once, quotes, daytimeFormat, maxConnections, maxPerSource, idle,
             udpRate, udpGlobalRate, allowAmplification, grace, udpLoops, trace, verbose,
         };
-        command.Validators.Add(result =>
+        command.Validators.Add(Ranges.Guarded(result =>
         {
             foreach (string name in result.GetValue(services) ?? [])
             {
@@ -145,7 +145,7 @@ internal static class ServeCommand
             {
                 result.AddError($"service '{twice}' is named twice");
             }
-        });
+        }));
 
         command.SetAction(async (parsed, cancellationToken) =>
         {
