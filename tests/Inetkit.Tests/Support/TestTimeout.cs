@@ -5,10 +5,13 @@ internal static class TestTimeout
 {
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    public static CancellationTokenSource Create()
+    public static CancellationTokenSource Create() => Create(Bound);
+
+    /// <summary>A longer bound, for the few tests that move a lot of work (floods).</summary>
+    public static CancellationTokenSource Create(TimeSpan bound)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(Bound);
+        cts.CancelAfter(bound);
         return cts;
     }
 }
