@@ -15,4 +15,6 @@ public enum UdpVerdict
     SourceRateLimited,
     /// <summary>All sources together sent more than the global rate allows.</summary>
     GlobalRateLimited,
+    /// <summary>Beyond loopback: this source keeps sending our own replies straight back (a reflection loop); muted for a while.</summary>
+    ReflectedReply,
 }

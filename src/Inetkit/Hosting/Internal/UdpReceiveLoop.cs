@@ -86,7 +86,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
         {
             trace.Call($"recvfrom({BufferSize}) -> {request.Length} bytes from {source}");
         }
-        UdpVerdict verdict = host.Policy.Check(source, request.Length, out int maxReply);
+        UdpVerdict verdict = host.Policy.Check(source, request, out int maxReply);
         if (verdict != UdpVerdict.Accept)
         {
             Drop(verdict, source);
@@ -108,6 +108,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
         try
         {
             socket.SendTo(reply.AsSpan(0, replyLength), SocketFlags.None, from);
+            host.Policy.Replied(source, reply.AsSpan(0, replyLength));
             host.Counters.Answered();
             if (trace.Enabled)
             {
@@ -134,6 +135,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
             UdpVerdict.ServiceSourcePort => $"source port {source.Port} is an Inetkit service port (loop guard)",
             UdpVerdict.InvalidSourceAddress => "the source address is unspecified, multicast or broadcast (spoofed)",
             UdpVerdict.SourceRateLimited => "this source is over its --udp-rate",
+            UdpVerdict.ReflectedReply => "this source keeps sending our own replies straight back, a reflection loop with another echo-like service; muted for 60 s",
             _ => "all sources together are over the global UDP rate",
         };
         if (trace.Enabled)
