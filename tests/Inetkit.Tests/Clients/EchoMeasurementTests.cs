@@ -45,8 +45,9 @@ public sealed class EchoMeasurementTests
                     await reply(datagram);
                     break;
                 case 9:
-                    await reply(datagram);
+                    // 7 first: 9 is the last probe, and its reply ends the run, so a late reply behind it might go unread.
                     await reply(held[7]);
+                    await reply(datagram);
                     break;
                 default:
                     await reply(datagram);
@@ -69,14 +70,22 @@ public sealed class EchoMeasurementTests
         {
             await Arrival(seq).Task.WaitAsync(timeout.Token);
             // What this step must show is in before the clock moves on: 4 must come back before it could expire.
-            await events.WaitForAsync(expectedAfter[seq], timeout.Token);
-            // Then time moves in tenths of an interval up to the instant the next probe is due, and no further: a
-            // step beyond it, taken while a slow peer had not yet seen the probe, could expire one held back on
-            // purpose (4 is due to come back after 5). A small real pause between steps lets the client's timers run.
-            TimeSpan due = TimeSpan.FromSeconds(seq + 1);
-            while (seq < 9 && advanced < due)
+            try
             {
-                TimeSpan step = TimeSpan.FromMilliseconds(Math.Min(100, (due - advanced).TotalMilliseconds));
+                await events.WaitForAsync(expectedAfter[seq], timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"after probe {seq} (fake time +{advanced.TotalMilliseconds} ms) expected [{string.Join(", ", expectedAfter[seq])}]; the client reported [{string.Join(", ", events.Lines)}]");
+            }
+            // Then time moves in tenths of an interval up to the instant the next probe is due, then a millisecond
+            // at a time (the client's timer may round a tick past it) until the peer has the probe: big steps taken
+            // while a slow peer had not yet seen it could expire one held back on purpose (4 must come back after 5,
+            // within half an interval). A small real pause between steps lets the client's timers run.
+            TimeSpan due = TimeSpan.FromSeconds(seq + 1);
+            while (seq < 9 && !Arrival(seq + 1).Task.IsCompleted)
+            {
+                TimeSpan step = advanced < due ? TimeSpan.FromMilliseconds(Math.Min(100, (due - advanced).TotalMilliseconds)) : TimeSpan.FromMilliseconds(1);
                 clock.Advance(step);
                 advanced += step;
                 await Task.WhenAny(Arrival(seq + 1).Task, Task.Delay(5, timeout.Token));
@@ -165,6 +174,8 @@ public sealed class EchoMeasurementTests
         private readonly TraceRecorder _recorder = new();
 
         public void Add(string text) => _recorder.Write(text);
+
+        public IReadOnlyList<string> Lines => _recorder.Lines;
 
         public async Task WaitForAsync(string[] expected, CancellationToken cancellationToken)
         {

@@ -11,6 +11,7 @@ namespace Inetkit.Tests.Reliability;
 /// client streams through the echo: the cap holds, every excess client is closed at once, every admitted one is
 /// served, and the streaming client loses no byte.
 /// </summary>
+[Collection(Alone.Name)]
 public sealed class ConnectionFloodTests
 {
     private const int Cap = 1000;
