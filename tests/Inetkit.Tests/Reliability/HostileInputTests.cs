@@ -15,13 +15,10 @@ public sealed class HostileInputTests
     // Empty, one byte, a classic 512, just past 1,500 (no longer one Ethernet frame), and the largest IPv4 payload.
     private static readonly int[] DatagramSizes = [0, 1, 512, 1501, 65_507];
 
+    public static TheoryData<ServiceKind> EveryService => [.. WellKnownPorts.All];
+
     [Theory]
-    [InlineData(ServiceKind.Echo)]
-    [InlineData(ServiceKind.Discard)]
-    [InlineData(ServiceKind.Chargen)]
-    [InlineData(ServiceKind.Qotd)]
-    [InlineData(ServiceKind.Daytime)]
-    [InlineData(ServiceKind.Time)]
+    [MemberData(nameof(EveryService))]
     public async Task Udp_RandomDatagramsOfEverySize_AllReceived_ServiceStillAnswers(ServiceKind service)
     {
         using var timeout = TestTimeout.Create();
@@ -53,12 +50,7 @@ public sealed class HostileInputTests
     }
 
     [Theory]
-    [InlineData(ServiceKind.Echo)]
-    [InlineData(ServiceKind.Discard)]
-    [InlineData(ServiceKind.Chargen)]
-    [InlineData(ServiceKind.Qotd)]
-    [InlineData(ServiceKind.Daytime)]
-    [InlineData(ServiceKind.Time)]
+    [MemberData(nameof(EveryService))]
     public async Task Tcp_RandomBytesThenAbandoned_Or_ResetMidStream_ServiceStillServes(ServiceKind service)
     {
         using var timeout = TestTimeout.Create();
