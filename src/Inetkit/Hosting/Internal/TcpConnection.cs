@@ -9,7 +9,8 @@ namespace Inetkit.Hosting.Internal;
 /// <summary>
 /// One accepted connection from start to close: runs the service, then closes gracefully (FIN after all data,
 /// then reads until the client's FIN so that unread input cannot turn our close into a reset that destroys
-/// the reply in flight). Every failure ends here, in this connection.
+/// the reply in flight). A connection still busy when the stop's grace runs out is reset instead, so that no
+/// client mistakes a cut-off exchange for a finished one. Every failure ends here, in this connection.
 /// </summary>
 internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpService service, HostContext host, Tracer trace, long id)
 {
@@ -31,7 +32,17 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         }
         catch (Exception e) when (abort.IsCancellationRequested && e is OperationCanceledException or IOException or SocketException)
         {
-            ending = tracked.Aborted && host.Stopping.IsCancellationRequested ? "close() (server stopping)" : "close() (idle timeout)";
+            if (tracked.Aborted && host.Stopping.IsCancellationRequested)
+            {
+                // The grace is over with work in flight: close with RST, so that the client cannot take a FIN after a
+                // partial echo for a finished one. (An idle connection has nothing in flight: it gets a FIN.)
+                AbortiveClose();
+                ending = "close() (server stopping: reset, the exchange was not finished)";
+            }
+            else
+            {
+                ending = "close() (idle timeout)";
+            }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
@@ -57,6 +68,13 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
             tracked.Completed();
             host.Once.Served();
         }
+    }
+
+    private void AbortiveClose()
+    {
+        // Close(0), not a linger option and Dispose: .NET then closes abortively throughout, where an ordinary
+        // Dispose of a socket still in use first calls shutdown(), whose FIN the client would read as a clean end.
+        socket.Close(0);
     }
 
     private async Task CloseGracefullyAsync(ConnectionStream stream, CancellationTokenSource abort)
