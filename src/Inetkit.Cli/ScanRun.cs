@@ -135,7 +135,7 @@ internal static class ScanRun
 
     private static void Audit(ScanRequest request, PortSpec ports, ScanScope scope, DateTimeOffset now, ScanEnvironment environment)
     {
-        string portText = string.Join(",", new[] { ports.Tcp.Count > 0 ? "T:" + PortRanges(ports.Tcp) : null, ports.Udp.Count > 0 ? "U:" + PortRanges(ports.Udp) : null }.Where(p => p is not null));
+        string portText = string.Join(",", new[] { ports.Tcp.Count > 0 ? "T:" + PortRangeText.Format(ports.Tcp) : null, ports.Udp.Count > 0 ? "U:" + PortRangeText.Format(ports.Udp) : null }.Where(p => p is not null));
         try
         {
             ScanAuditLog.Append(request.AuditLog, now, request.Targets.Concat(request.InputLists.Select(f => "-iL " + f)), portText, scope);
@@ -145,8 +145,6 @@ internal static class ScanRun
             throw new UnauthorizedScanException($"the audit log {request.AuditLog} cannot be written ({e.Message}), and a scan beyond loopback must not run unrecorded; fix it or choose another with --audit-log");
         }
     }
-
-    private static string PortRanges(IReadOnlyList<int> ports) => PortRangeText.Format(ports);
 
     private static ScanOptions Options(ScanRequest request, bool loopbackOnly, CliConsole console)
     {

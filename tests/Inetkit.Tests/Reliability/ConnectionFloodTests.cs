@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Inetkit.Hosting;
 using Inetkit.Protocol;
+using Inetkit.Scanning.Internal;
 using Inetkit.Tests.Support;
 
 namespace Inetkit.Tests.Reliability;
@@ -20,7 +21,7 @@ public sealed class ConnectionFloodTests
     [Fact]
     public async Task TenThousandConnections_AgainstACapOf1000_CapHolds_ExcessClosedAtOnce_ServedClientLosesNothing()
     {
-        Assert.SkipUnless(OpenFileLimit() >= Flood + Cap + 1000, $"needs an open-file limit of {Flood + Cap + 1000} (ulimit -n): the client side holds {Flood:N0} sockets at once");
+        Assert.SkipUnless((DescriptorBudget.SoftLimit(File.ReadLines("/proc/self/limits")) ?? long.MaxValue) >= Flood + Cap + 1000, $"needs an open-file limit of {Flood + Cap + 1000} (ulimit -n): the client side holds {Flood:N0} sockets at once");
         using var timeout = TestTimeout.Create(TimeSpan.FromSeconds(120));
         await using InetServer server = await Servers.StartAsync(ServiceKind.Echo, configure: o => o with { MaxConnections = Cap });
         IPEndPoint endPoint = server.EndPoint(ServiceKind.Echo, Transport.Tcp);
@@ -100,12 +101,5 @@ public sealed class ConnectionFloodTests
         byte[] echoed = await Net.ReadToEndAsync(socket, cancellationToken);
         await send;
         return echoed;
-    }
-
-    private static long OpenFileLimit()
-    {
-        string? line = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
-        string[] fields = line?["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
-        return fields.Length > 0 && long.TryParse(fields[0], out long soft) ? soft : fields.FirstOrDefault() == "unlimited" ? long.MaxValue : 0;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Inetkit.Tracing;
@@ -240,7 +239,4 @@ internal sealed class ProbeLane : IDisposable
 
     private static bool IsResourceShortage(SocketError error) =>
         error is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable or SocketError.AddressNotAvailable or SocketError.AddressAlreadyInUse;
-
-    [Conditional("DEBUG")]
-    internal static void AssertIdle(ProbeLane lane) => Debug.Assert(lane._armed is null);
 }
