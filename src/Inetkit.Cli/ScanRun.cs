@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Inetkit.IO;
 using Inetkit.Scanning;
 using Inetkit.Scanning.Reports;
 
@@ -71,12 +72,20 @@ internal static class ScanRun
         }
     }
 
+    // A target list far longer than any scan of this kind needs (a million addresses take some 16 MB), and a bound
+    // on what "-iL /dev/zero" or an endless pipe can make us hold.
+    private const long MaxListBytes = 64L << 20;
+
     private static IEnumerable<string> ReadList(string file, string option, CliConsole console)
     {
         string text;
         try
         {
-            text = file == "-" ? console.In.ReadToEnd() : File.ReadAllText(file);
+            text = file == "-" ? BoundedText.Read(console.In, MaxListBytes) : BoundedText.DecodeUtf8(BoundedText.ReadFile(file, MaxListBytes), strict: false);
+        }
+        catch (TextTooLargeException)
+        {
+            throw new ScanInputException($"{option} {file}: holds more than {MaxListBytes:N0} bytes; split the list and scan it in parts");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,5 @@
 using System.Text;
+using Inetkit.IO;
 
 namespace Inetkit.Protocol;
 
@@ -39,16 +40,21 @@ public sealed class QuoteBook
         string text;
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
+            if (Directory.Exists(path))
             {
-                throw new QuotesFileException(path, Directory.Exists(path) ? "is a directory, not a file" : "does not exist");
+                throw new QuotesFileException(path, "is a directory, not a file");
             }
-            if (info.Length > MaxFileBytes)
+            if (!File.Exists(path))
             {
-                throw new QuotesFileException(path, $"is {info.Length:N0} bytes; a quotes file may hold at most {MaxFileBytes:N0}");
+                throw new QuotesFileException(path, "does not exist");
             }
-            text = File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
+            text = BoundedText.DecodeUtf8(BoundedText.ReadFile(path, MaxFileBytes), strict: true);
+        }
+        catch (TextTooLargeException e)
+        {
+            throw new QuotesFileException(path, e.Length is { } length
+                ? $"is {length:N0} bytes; a quotes file may hold at most {MaxFileBytes:N0}"
+                : $"holds more than {MaxFileBytes:N0} bytes, the most a quotes file may hold");
         }
         catch (DecoderFallbackException)
         {

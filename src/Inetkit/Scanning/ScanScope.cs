@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Inetkit.IO;
 
 namespace Inetkit.Scanning;
 
@@ -64,6 +65,9 @@ public sealed class ScanScope
     /// <summary>True if the scope lists <paramref name="hostName"/> by name.</summary>
     public bool CoversName(string hostName) => _names.Contains(hostName?.TrimEnd('.').ToLowerInvariant() ?? "");
 
+    /// <summary>The largest scope file read: a scope is a short list someone signed.</summary>
+    public const long MaxFileBytes = 1 << 20;
+
     /// <summary>Reads a scope file.</summary>
     /// <exception cref="ScopeException">Missing, unreadable or malformed; the message names the file and the line.</exception>
     public static ScanScope Load(string path)
@@ -72,11 +76,11 @@ public sealed class ScanScope
         string text;
         try
         {
-            if (new FileInfo(path) is { Exists: true, Length: > 1 << 20 })
-            {
-                throw new ScopeException(path, "is larger than 1 MiB; a scope file is a short list");
-            }
-            text = File.ReadAllText(path);
+            text = BoundedText.DecodeUtf8(BoundedText.ReadFile(path, MaxFileBytes), strict: false);
+        }
+        catch (TextTooLargeException)
+        {
+            throw new ScopeException(path, "is larger than 1 MiB; a scope file is a short list");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -102,6 +102,49 @@ public sealed class ScanCommandTests
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData(2, ": -iL /dev/zero: holds more than 67,108,864 bytes; split the list and scan it in parts", "-iL", "/dev/zero")]
+    [InlineData(2, ": --exclude-file /dev/zero: holds more than 67,108,864 bytes; split the list and scan it in parts", "127.0.0.1", "--exclude-file", "/dev/zero")]
+    [InlineData(5, " refused: scope file /dev/zero: is larger than 1 MiB; a scope file is a short list", "127.0.0.1", "--scope", "/dev/zero")]
+    public async Task AFileThatNeverEnds_IsRefusedAtItsLimit_InOneLine(int exit, string problem, params string[] args)
+    {
+        Assert.SkipUnless(System.IO.File.Exists("/dev/zero"), "needs /dev/zero");
+        using var cli = new ScanCli();
+
+        var (code, output, error) = await cli.RunAsync([.. args, "-p", "80"]);
+
+        Assert.Equal((exit, ""), (code, output));
+        Assert.StartsWith($"inetkit: scan{problem}", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task TargetsFromAnEndlessPipe_AreRefusedAtTheLimit_InOneLine()
+    {
+        using var cli = new ScanCli();
+
+        var (code, output, error) = await cli.RunWithInputAsync(new EndlessReader(), "-iL", "-", "-p", "80");
+
+        Assert.Equal((2, ""), (code, output));
+        Assert.Equal("inetkit: scan: -iL -: holds more than 67,108,864 bytes; split the list and scan it in parts\n", error);
+    }
+
+    /// <summary>What <c>yes 127.0.0.1 | inetkit scan -iL -</c> gives: the same line, for ever.</summary>
+    private sealed class EndlessReader : TextReader
+    {
+        private const string Line = "127.0.0.1\n";
+        private long _position;
+
+        public override int Read(char[] buffer, int index, int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                buffer[index + i] = Line[(int)(_position++ % Line.Length)];
+            }
+            return count;
+        }
+    }
+
     [Fact]
     public async Task OutputInADirectoryThatDoesNotExist_Exit2_BeforeAnyProbe()
     {

@@ -109,6 +109,68 @@ public sealed class ServeCommandTests
         }
     }
 
+    /// <summary>Quotes files cut short, padded, binary or too large, each through <c>serve --quotes</c>.</summary>
+    public static TheoryData<string, byte[], string> BrokenQuotesFiles => new()
+    {
+        { "cut inside a UTF-8 sequence", [.. "caf"u8, 0xC3], "is not UTF-8 text" },
+        { "an overlong UTF-8 encoding", [.. "a "u8, 0xC0, 0xAF, .. "\n"u8], "is not UTF-8 text" },
+        { "binary", [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0x00], "quote 1 (line 1) holds a control character" },
+        { "one quote of 513 bytes on the wire", [.. Encoding.ASCII.GetBytes(new string('q', 511) + "\n")], "quote 1 (line 1) is 513 bytes; RFC 865 allows at most 512" },
+        { "one byte over 16 MB", [.. Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("a quote\n%\n", (16 << 20) / 10)) + new string('x', (16 << 20) % 10 + 1))], "is 16,777,217 bytes; a quotes file may hold at most 16,777,216" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenQuotesFiles), DisableDiscoveryEnumeration = true)] // one case is 16 MB
+    public async Task QuotesFileBroken_ExitCode1_OneLineNamingTheFileAndTheProblem(string what, byte[] content, string problem)
+    {
+        string path = Path.GetTempFileName();
+        File.WriteAllBytes(path, content);
+        try
+        {
+            var (code, output, error) = await CliRunner.RunToEndAsync("serve", "qotd", "--port", "0", "--quotes", path);
+
+            Assert.True(code == 1, $"{what}: exit {code}");
+            Assert.Equal($"inetkit: quotes file {path}: {problem}\n", error);
+            Assert.Empty(output); // refused before any socket was bound
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task QuotesFromADeviceThatNeverEnds_AreRefusedAfter16MB_NotReadUntilMemoryRunsOut()
+    {
+        Assert.SkipUnless(File.Exists("/dev/zero"), "needs /dev/zero");
+
+        var (code, _, error) = await CliRunner.RunToEndAsync("serve", "qotd", "--port", "0", "--quotes", "/dev/zero");
+
+        Assert.Equal(1, code);
+        Assert.Equal("inetkit: quotes file /dev/zero: holds more than 16,777,216 bytes, the most a quotes file may hold\n", error);
+    }
+
+    [Theory]
+    [InlineData("cut shor", "cut shor\r\n")] // cut short, without a final line end
+    [InlineData("\uFEFFfine\n%\nsecond\n", "fine\r\n")] // a byte-order mark
+    [InlineData("\r\n\r\ntwo\r\nlines\r\n\r\n%\r\n", "two\r\nlines\r\n")] // CRLF line ends, blank lines around the quote
+    [InlineData(null, null)] // a quote of exactly 512 bytes on the wire
+    public async Task QuotesFileOddButValid_IsServed(string? content, string? expected)
+    {
+        content ??= new string('q', 510) + "\n";
+        expected ??= new string('q', 510) + "\r\n";
+        string path = Path.GetTempFileName();
+        File.WriteAllText(path, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        try
+        {
+            await AssertServesOnceAsync(["serve", "qotd", "--port", "0", "--udp", "--bind", "127.0.0.1", "--quotes", path, "--once"], expected);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task Once_Udp_PrintsTheRealPort_ServesOneDatagram_ExitsZero()
     {

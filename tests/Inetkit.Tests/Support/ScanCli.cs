@@ -50,15 +50,18 @@ internal sealed class ScanCli : IDisposable
     }
 
     /// <summary>Runs <c>inetkit scan ARGS</c>; the audit log is this runner's unless ARGS name another.</summary>
-    public async Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
+    public async Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => await RunWithInputAsync((TextReader?)null, args);
 
-    public async Task<(int Code, string Out, string Err)> RunWithInputAsync(string? stdin, params string[] args)
+    public Task<(int Code, string Out, string Err)> RunWithInputAsync(string? stdin, params string[] args) =>
+        RunWithInputAsync(stdin is null ? null : new StringReader(stdin), args);
+
+    public async Task<(int Code, string Out, string Err)> RunWithInputAsync(TextReader? stdin, params string[] args)
     {
         var environment = new ScanEnvironment(ResolveAsync, Time, AuditLog) { OnScanStarting = OnScanStarting };
         var output = new LineWriter();
         var error = new LineWriter();
         using var timeout = TestTimeout.Create();
-        int code = await InetkitCli.RunAsync(["scan", .. args], CliConsole.Captured(output, error, stdin is null ? null : new StringReader(stdin)), timeout.Token, environment).WaitAsync(timeout.Token);
+        int code = await InetkitCli.RunAsync(["scan", .. args], CliConsole.Captured(output, error, stdin), timeout.Token, environment).WaitAsync(timeout.Token);
         TestContext.Current.TestOutputHelper?.WriteLine($"inetkit scan {string.Join(' ', args)} -> exit {code}\nstdout:\n{output}\nstderr:\n{error}");
         Assert.True(_unexpected.IsEmpty, $"the scan asked the resolver for names the test did not expect: {string.Join(", ", _unexpected)}");
         return (code, output.ToString(), error.ToString());
