@@ -1,9 +1,10 @@
 namespace Inetkit.Hosting.Internal;
 
 /// <summary>
-/// Stops the loop that the port rules cannot see: two echo-like services on ports outside every map (an echo
-/// server on a custom port and another, or a chargen and an echo), set off by one spoofed datagram. Each then
-/// receives, byte for byte, what it sent the other a moment ago. A source that sends our last reply to it straight
+/// Stops the loop that the port rules cannot see: two services on ports outside every map that answer each other
+/// (an echo server on a custom port and another, a chargen and an echo, or two daytime or time servers answering
+/// alike within the same second), set off by one spoofed datagram. Each then receives, byte for byte, what it sent
+/// the other a moment ago. A source that sends our last reply to it straight
 /// back, <see cref="BouncesToMute"/> times in a row, is a reflector: it gets no answer for <see cref="MuteFor"/>,
 /// which breaks the loop, since a loop is one datagram going round. Applied beyond loopback only: on loopback a
 /// spoofed source needs root, and test fixtures and benchmarks send identical payloads on purpose.

@@ -135,7 +135,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
             UdpVerdict.ServiceSourcePort => $"source port {source.Port} is an Inetkit service port (loop guard)",
             UdpVerdict.InvalidSourceAddress => "the source address is unspecified, multicast or broadcast (spoofed)",
             UdpVerdict.SourceRateLimited => "this source is over its --udp-rate",
-            UdpVerdict.ReflectedReply => "this source keeps sending our own replies straight back, a reflection loop with another echo-like service; muted for 60 s",
+            UdpVerdict.ReflectedReply => "this source keeps sending our own replies straight back, a reflection loop with another server (an echo, or one like this); muted for 60 s",
             _ => "all sources together are over the global UDP rate",
         };
         if (trace.Enabled)
