@@ -14,6 +14,7 @@ Loopback only: every socket here and in loadgen talks to 127.0.0.1. Every proces
 on Ctrl+C and on SIGTERM.
 
 Usage: bench/soak.py [--duration S] [--warmup S] [--round S] [--sample-every S] [--table-every S] [--inetkit PATH]
+                     [--samples-csv FILE] [--only WORD...]
 """
 import argparse, ctypes, json, os, random, select, shutil, signal, socket, statistics, struct, subprocess, sys, tempfile, threading, time
 
@@ -437,28 +438,25 @@ def judge_flatness(samples, warmup, idle_before, idle_after):
 # ---------------------------------------------------------------------------------------------------- printing
 
 def print_samples_table(samples, every, warmup, idle_before, idle_after):
-    """The samples every EVERY seconds (the first at or after each mark), and the last one; CPU is the server's
-    share of one CPU since the previous row."""
-    rows, mark = [], 0.0
-    for s in samples:
-        if s.t >= mark:
-            rows.append(s)
-            while mark <= s.t:
-                mark += every
-    if samples and rows[-1] is not samples[-1]:
-        rows.append(samples[-1])
-    print(f"{'t (s)':>8} {'RSS MB':>8} {'fds':>6} {'threads':>8} {'CPU %':>7}")
-    print(f"{'idle':>8} {idle_before.rss_mb:8.1f} {idle_before.fds:6d} {idle_before.threads:8d} {'':>7}   before the load")
-    previous, warm_marked = idle_before, False
-    for s in rows:
-        cpu = f"{100 * (s.cpu_s - previous.cpu_s) / (s.t - previous.t):7.0f}" if s.t - previous.t >= 1 else f"{'':>7}"
-        note = ""
-        if not warm_marked and s.t >= warmup:
-            note, warm_marked = "   warm-up over", True
-        print(f"{s.t:8.0f} {s.rss_mb:8.1f} {s.fds:6d} {s.threads:8d} {cpu}{note}")
-        previous = s
+    """One row per EVERY seconds of load: medians of the samples in it, and the highest RSS and descriptor counts.
+    Medians, because a single sample may land in the second between two loadgen rounds (every client closed) or
+    on a transient; CPU is the server's share of one CPU over the interval."""
+    print(f"{'t (s)':>9} {'RSS MB':>7} {'max':>6} {'fds':>5} {'max':>5} {'threads':>8} {'CPU %':>6}   (medians over each interval, and maxima)")
+    print(f"{'idle':>9} {idle_before.rss_mb:7.1f} {'':>6} {idle_before.fds:5d} {'':>5} {idle_before.threads:8d} {'':>6}   before the load")
+    previous = idle_before
+    for start in range(0, int(samples[-1].t) + 1, every):
+        rows = [s for s in samples if start <= s.t < start + every]
+        if not rows:
+            continue
+        last = rows[-1]
+        cpu = f"{100 * (last.cpu_s - previous.cpu_s) / (last.t - previous.t):6.0f}" if last.t - previous.t >= 1 else f"{'':>6}"
+        note = "   warm-up" if start < warmup else ""
+        print(f"{f'{start}-{min(start + every, round(samples[-1].t))}':>9} {statistics.median(s.rss_mb for s in rows):7.1f}"
+              f" {max(s.rss_mb for s in rows):6.1f} {statistics.median(s.fds for s in rows):5.0f} {max(s.fds for s in rows):5d}"
+              f" {statistics.median(s.threads for s in rows):8.0f} {cpu}{note}")
+        previous = last
     if idle_after:
-        print(f"{'idle':>8} {idle_after.rss_mb:8.1f} {idle_after.fds:6d} {idle_after.threads:8d} {'':>7}   after the load, settled")
+        print(f"{'idle':>9} {idle_after.rss_mb:7.1f} {'':>6} {idle_after.fds:5d} {'':>5} {idle_after.threads:8d} {'':>6}   after the load, settled")
 
 
 def print_work_and_problems(totals, udp, tcp_time):
@@ -624,7 +622,7 @@ def main():
             time.sleep(5)  # let the server close what the last round left open before the idle reading
             idle_after = sample_process(server.pid, time.monotonic() - t0)
 
-        print(f"\nsamples ({len(sampler.samples)}, one every {args.sample_every:g} s; shown every {args.table_every} s):")
+        print(f"\nsamples ({len(sampler.samples)}, one every {args.sample_every:g} s; shown per {args.table_every} s):")
         if sampler.samples:
             print_samples_table(sampler.samples, args.table_every, args.warmup, idle_before, idle_after)
         clean = print_work_and_problems(totals, udp, tcp_time)
