@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Inetkit.Protocol;
+using Inetkit.Text;
 
 namespace Inetkit.Clients;
 
@@ -50,7 +51,7 @@ public sealed record ServiceAddress(string Host, int Port)
         }
         else if (portText is not null)
         {
-            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out chosen))
+            if (!PlainDecimal.TryParse(portText, out chosen))
             {
                 throw new FormatException($"'{text}': '{portText}' is not a port number");
             }

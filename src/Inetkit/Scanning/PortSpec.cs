@@ -1,4 +1,5 @@
 using System.Globalization;
+using Inetkit.Text;
 
 namespace Inetkit.Scanning;
 
@@ -85,7 +86,7 @@ public sealed class PortSpec
 
     private static int ParsePort(string digits, string raw, string text)
     {
-        if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+        if (!PlainDecimal.TryParse(digits, out int port) || port is < 1 or > 65535)
         {
             throw new FormatException($"'{raw}' in the port list '{text}' is not a port or range of ports in 1-65535");
         }

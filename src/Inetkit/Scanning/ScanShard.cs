@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Inetkit.Protocol;
+using Inetkit.Text;
 
 namespace Inetkit.Scanning;
 
@@ -20,8 +21,8 @@ public readonly record struct ScanShard(int Index, int Count)
         ArgumentNullException.ThrowIfNull(text);
         string[] parts = text.Split('/');
         if (parts.Length != 2
-            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int index)
-            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int count)
+            || !PlainDecimal.TryParse(parts[0], out int index)
+            || !PlainDecimal.TryParse(parts[1], out int count)
             || count is < 1 or > 1_000_000 || index < 1 || index > count)
         {
             throw new FormatException($"--shard '{text}' is not I/N with 1 <= I <= N <= 1,000,000 (for example 2/4)");

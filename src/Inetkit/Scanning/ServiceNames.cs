@@ -1,5 +1,6 @@
 using System.Globalization;
 using Inetkit.Protocol;
+using Inetkit.Text;
 
 namespace Inetkit.Scanning;
 
@@ -56,7 +57,7 @@ public sealed class ServiceNames
                 continue;
             }
             string[] portProtocol = fields[1].Split('/');
-            if (portProtocol.Length != 2 || !int.TryParse(portProtocol[0], NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+            if (portProtocol.Length != 2 || !PlainDecimal.TryParse(portProtocol[0], out int port) || port is < 1 or > 65535)
             {
                 continue;
             }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Numerics;
+using Inetkit.Text;
 
 namespace Inetkit.Scanning;
 
@@ -95,7 +96,7 @@ public sealed class TargetSpec
         if (slash >= 0)
         {
             if (!IPAddress.TryParse(text[..slash], out IPAddress? network)
-                || !int.TryParse(text[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int prefix)
+                || !PlainDecimal.TryParse(text.AsSpan(slash + 1), out int prefix)
                 || prefix > (network.AddressFamily == AddressFamily.InterNetwork ? 32 : 128))
             {
                 throw new FormatException($"'{item}' is not a CIDR block (ADDRESS/PREFIX, prefix 0-32 for IPv4, 0-128 for IPv6)");

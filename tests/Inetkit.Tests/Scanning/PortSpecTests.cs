@@ -63,6 +63,17 @@ public sealed class PortSpecTests
     [InlineData("X:80")]
     [InlineData("-0")]
     [InlineData(" ")]
+    // Numbers that overflow, or that a lenient parser would take: 2^32 + 1 wraps to 1 in a 32-bit cast.
+    [InlineData("4294967297")]
+    [InlineData("1-4294967297")]
+    [InlineData("4294967296-1")]
+    [InlineData("18446744073709551617")]
+    [InlineData("-4294967296")]
+    [InlineData("+80")]
+    [InlineData("0x50")]
+    [InlineData("\u0668\u0660")] // Arabic-Indic digits: 80 to int.Parse with some cultures
+    [InlineData("80\0")]
+    [InlineData("1e3")]
     public void BadSyntax_IsAFormatErrorNamingTheElement(string text)
     {
         var e = Assert.Throws<FormatException>(() => PortSpec.Parse(text));

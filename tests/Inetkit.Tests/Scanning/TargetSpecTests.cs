@@ -56,6 +56,18 @@ public sealed class TargetSpecTests
     }
 
     [Fact]
+    public void ExcludingAWholeAddressSpace_ExcludesEveryAddressInIt()
+    {
+        // ::/0 once came out as the single address :: (a 128-bit shift is a shift by 0), so excluding it excluded nothing.
+        TargetSpec spec = TargetSpec.Parse(["::1", "2001:db8::7", "127.0.0.1"], ["::/0"]);
+
+        Assert.Equal([IPAddress.Loopback], spec.Addresses());
+        Assert.True(spec.IsExcluded(IPAddress.Parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")));
+        Assert.Equal(System.Numerics.BigInteger.Pow(2, 128), AddressRange.Cidr(IPAddress.IPv6Any, 0).Count);
+        Assert.Equal(System.Numerics.BigInteger.Pow(2, 32), AddressRange.Cidr(IPAddress.Any, 0).Count);
+    }
+
+    [Fact]
     public void HostNames_AreKeptForResolution_ExcludableByName()
     {
         TargetSpec spec = TargetSpec.Parse(["localhost", "Host.Example.ORG", "::1"], ["host.example.org"]);
@@ -85,9 +97,28 @@ public sealed class TargetSpecTests
     [InlineData("192.0.2.5-192.0.2.1")]
     [InlineData("bad_name!")]
     [InlineData("-leading.dash")]
+    // Numbers that overflow: a prefix, a range end or an octet past 2^32 or 2^64, and whole address spaces.
+    [InlineData("192.0.2.0/4294967328")]
+    [InlineData("192.0.2.0/-1")]
+    [InlineData("192.0.2.1-4294967297")]
+    [InlineData("192.0.2.4294967297")]
+    [InlineData("::/18446744073709551744")]
+    [InlineData("0.0.0.0/0")]
+    [InlineData("::/0")]
+    [InlineData("::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")]
     public void BadTargets_AreFormatErrors(string target)
     {
         Assert.Throws<FormatException>(() => TargetSpec.Parse([target]));
+    }
+
+    [Fact]
+    public void ManyBlocksEachUnderTheCap_AreRefusedTogether_WithoutOverflow()
+    {
+        string[] blocks = [.. Enumerable.Range(0, 4096).Select(i => $"{64 + (i >> 8)}.{i & 255}.0.0/16")];
+
+        var e = Assert.Throws<FormatException>(() => TargetSpec.Parse(blocks));
+
+        Assert.Contains("268,435,456 addresses", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
