@@ -69,6 +69,8 @@ public sealed class FuzzRegressionTests
     [InlineData("bb88::1-2001::", -1)] // an IPv6 range running backwards
     [InlineData("80.*.*.*", -1)] // 2^24 addresses: over MaxAddresses
     [InlineData("::ffff:8fff:8", 1)] // IPv4-mapped IPv6: one (IPv4) address
+    [InlineData("192.0/32", -1)] // a short IPv4 form, which IPAddress.TryParse reads as 192.0.0.0
+    [InlineData("0/20\n", -1)] // "0" is 0.0.0.0 to IPAddress.TryParse
     public void TargetSpec_FuzzedInput_ParsesOrSaysWhy(string text, int addresses)
     {
         if (addresses < 0)
@@ -123,5 +125,18 @@ public sealed class FuzzRegressionTests
         }
         Assert.Equal(count, ScanShard.Parse(text).Count);
     }
-}
 
+    /// <summary>
+    /// From the target corpus's short CIDR forms: in a scope file, 192.168/16 read as 192.0.0.0/16 and authorized a
+    /// network the user never named; it is refused, and says what it would have meant.
+    /// </summary>
+    [Theory]
+    [InlineData("192.168/16", "'192.168' reads as 192.0.0.168")]
+    [InlineData("10.1/16", "'10.1' reads as 10.0.0.1")]
+    public void ScanScope_ShortCidr_IsRefused(string entry, string problem)
+    {
+        ScopeException refused = Assert.Throws<ScopeException>(() => ScanScope.Parse($"authorized-by: a\nreference: r\nexpires: 2026-12-31\n{entry}\n", "scope.txt"));
+
+        Assert.Contains($"line 4: '{entry}': write the network's address with all four octets ({problem})", refused.Message, StringComparison.Ordinal);
+    }
+}
