@@ -27,7 +27,7 @@ internal static class InetkitCli
         TextWriter output = console.Out;
         TextWriter error = console.Error;
         RootCommand root = Build(console, stop, scan);
-        ParseResult parsed = root.Parse(args);
+        ParseResult parsed = root.Parse(args, ResponseFiles.Configuration);
         if (parsed.Errors.Count > 0)
         {
             foreach (var parseError in parsed.Errors)

@@ -101,6 +101,12 @@ public sealed class TargetSpec
             {
                 throw new FormatException($"'{item}' is not a CIDR block (ADDRESS/PREFIX, prefix 0-32 for IPv4, 0-128 for IPv6)");
             }
+            // IPAddress.TryParse also reads inet_aton's short forms, in which 192.168 is 192.0.0.168: a scope line
+            // 192.168/16 would authorize 192.0.0.0/16, someone else's network.
+            if (!IsCompleteAddress(text[..slash], out _))
+            {
+                throw new FormatException($"'{item}': write the network's address with all four octets ('{text[..slash]}' reads as {network})");
+            }
             ranges.Add(AddressRange.Cidr(network, prefix));
             return;
         }
