@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Inetkit.IO;
 
 namespace Inetkit.Cli;
 
@@ -43,13 +44,11 @@ internal static class ResponseFiles
         try
         {
             using var reader = new StreamReader(path);
-            var buffer = new char[MaxChars + 1];
-            int read = reader.ReadBlock(buffer, 0, buffer.Length);
-            if (read > MaxChars)
-            {
-                return $"response file @{name} is larger than {MaxChars:N0} characters; it should hold arguments, one or more per line";
-            }
-            text = new string(buffer, 0, read);
+            text = BoundedText.Read(reader, MaxChars);
+        }
+        catch (TextTooLargeException)
+        {
+            return $"response file @{name} is larger than {MaxChars:N0} characters; it should hold arguments, one or more per line";
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -46,6 +46,20 @@ public sealed class FuzzRegressionTests
         }
     }
 
+    [Fact]
+    public async Task Cli_ResponseFileThatNeverEnds_IsRefusedAtItsLimit_Exit2()
+    {
+        Assert.SkipUnless(File.Exists("/dev/zero"), "needs /dev/zero");
+        var output = new LineWriter();
+        var error = new LineWriter();
+
+        int code = await InetkitCli.RunAsync(["@/dev/zero"], output, error, TestContext.Current.CancellationToken).WaitAsync(TestTimeout.Create().Token);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output.Lines);
+        Assert.Contains("inetkit: response file @/dev/zero is larger than 1,048,576 characters; it should hold arguments, one or more per line", error.Lines);
+    }
+
     /// <summary>Port lists the port target reached new edges with; -1: refused.</summary>
     [Theory]
     [InlineData("\r", -1)] // blank once trimmed: "the port list is empty"
