@@ -44,8 +44,9 @@ public readonly record struct AddressRange(AddressFamily Family, UInt128 First, 
         ArgumentOutOfRangeException.ThrowIfNegative(prefix);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(prefix, bits);
         UInt128 value = ToNumber(address);
-        // A shift by 128 is a shift by 0 in .NET (the count is taken modulo the width): ::/0 came out as the one address ::.
-        UInt128 hostMask = prefix == bits ? UInt128.Zero : prefix == 0 && bits == 128 ? UInt128.MaxValue : (UInt128.One << (bits - prefix)) - 1;
+        // Shifting all-ones right never shifts by the full width, which .NET takes modulo 128 (1 << 128 is 1): that
+        // made ::/0 the one address ::.
+        UInt128 hostMask = prefix == bits ? UInt128.Zero : UInt128.MaxValue >> (128 - bits + prefix);
         return new AddressRange(address.AddressFamily, value & ~hostMask, value | hostMask);
     }
 
