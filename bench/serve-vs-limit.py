@@ -2,11 +2,14 @@
 """inetkit serve beside echo_limit (the C epoll reference server), driven by the neutral load generator.
 
 Builds inetkit (Release), builds loadgen and echo_limit from the load generator's directory (INETKIT_BENCH, else
-../shared/bench beside the repository), then for every workload of issue #5 runs loadgen against echo_limit and
-against inetkit, alternately, RUNS times for DURATION seconds each, and prints the medians and their ratio.
+../shared/bench beside the repository). For every workload it starts fresh servers (echo_limit at --threads 1,
+echo_limit at its default of one thread per CPU, and inetkit), runs loadgen against each in turn, RUNS times for
+DURATION seconds, who goes first rotating, and prints the medians, the better of the two echo_limit medians and
+inetkit's ratio to it. Errors (resets, refused or failed connects, timeouts), mismatches and lost datagrams are
+counted in every run, the first run against each fresh server included, and inetkit's "refused" log lines too.
 Loopback only; every server is stopped at the end.
 
-Usage: bench/serve-vs-limit.py [--duration S] [--runs N] [--only NAME...] [--limit-threads N] [--inetkit PATH]
+Usage: bench/serve-vs-limit.py [--duration S] [--runs N] [--only WORD...] [--inetkit PATH] [--json FILE]
 """
 import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
 
@@ -19,11 +22,16 @@ WORKLOADS = [
     ("tcp-echo 8x4096 d4", ["tcp-echo", "--conns", "8", "--size", "4096", "--depth", "4"], "mb_per_s", "higher", 0.80, "echo", "echo"),
     ("tcp-echo 1x32 d1 p99", ["tcp-echo", "--conns", "1", "--size", "32", "--depth", "1"], "p99_us", "lower", 1.30, "echo", "echo"),
     ("udp-echo 4x64 w32", ["udp-echo", "--socks", "4", "--size", "64", "--window", "32"], "pps", "higher", 0.80, "echo", "echo"),
-    ("tcp-connect 16 daytime", ["tcp-connect", "--conns", "16"], "tps", "higher", 0.90, "daytime", "daytime"),
-    ("tcp-connect 16 qotd", ["tcp-connect", "--conns", "16"], "tps", "higher", 0.90, "qotd", "daytime"),
+    # Issue #11's load: 16 connect-read-close loops on two load generator threads, every reply at least a byte.
+    ("tcp-connect 16 t2 daytime", ["tcp-connect", "--conns", "16", "--min-bytes", "1", "--threads", "2"], "tps", "higher", 0.95, "daytime", "daytime"),
+    ("tcp-connect 16 t2 qotd", ["tcp-connect", "--conns", "16", "--min-bytes", "1", "--threads", "2"], "tps", "higher", 0.95, "qotd", "daytime"),
     ("tcp-source chargen", ["tcp-source", "--conns", "1"], "mb_per_s", "higher", 0.60, "chargen", "chargen"),
     ("tcp-sink discard", ["tcp-sink", "--conns", "1"], "mb_per_s", "higher", 0.80, "discard", "discard"),
 ]
+
+# The three servers of every workload: echo_limit's two configurations (the reference is the better of them) and inetkit.
+KINDS = ("limit-t1", "limit", "inetkit")
+BAD = ("errors", "mismatches", "lost", "short_reads")
 
 
 def free_port():
@@ -41,15 +49,44 @@ def free_port():
 
 
 def wait_listening(port, proc, what):
-    for _ in range(100):
+    """Until a TCP connect succeeds (every service here listens on TCP as well)."""
+    for _ in range(400):
         if proc.poll() is not None:
             sys.exit(f"{what} exited at start: {proc.stderr.read().decode(errors='replace') if proc.stderr else ''}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
-            time.sleep(0.05)
+            time.sleep(0.025)
     sys.exit(f"{what} is not listening on 127.0.0.1:{port}")
+
+
+class Server:
+    def __init__(self, kind, cmd, port, log):
+        self.kind, self.port, self.log = kind, port, log
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+        wait_listening(port, self.proc, " ".join(cmd))
+
+    def refused(self):
+        with open(self.log, errors="replace") as f:
+            return sum(1 for line in f if "refused" in line)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start(kind, service, limit, inetkit, work):
+    port = free_port()
+    if kind.startswith("limit"):
+        cmd = [limit, "--port", str(port), "--service", service] + (["--threads", "1"] if kind == "limit-t1" else [])
+    else:
+        cmd = [inetkit, "serve", service, "--port", str(port), "--bind", "127.0.0.1"]
+    return Server(kind, cmd, port, os.path.join(work, f"{kind}-{service}-{port}.log"))
 
 
 def main():
@@ -57,15 +94,15 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="workload names that contain any of these words")
-    parser.add_argument("--limit-threads", type=int, default=0, help="echo_limit --threads (default: its own, one per CPU)")
     parser.add_argument("--inetkit", help="an inetkit executable to measure (a Native AOT build, say) instead of building one")
+    parser.add_argument("--json", help="also write every run's figures to this file")
     args = parser.parse_args()
 
     bench = os.environ.get("INETKIT_BENCH") or os.path.join(ROOT, "..", "shared", "bench")
     if not os.path.isfile(os.path.join(bench, "build.sh")):
         sys.exit(f"no load generator: {bench}/build.sh is missing; set INETKIT_BENCH to the directory holding loadgen.c, echo_limit.c and build.sh")
     work = tempfile.mkdtemp(prefix="inetkit-bench-")
-    procs = []
+    servers = []
     try:
         print("building loadgen and echo_limit...", file=sys.stderr)
         subprocess.run(["bash", os.path.join(bench, "build.sh"), os.path.join(work, "bench")], check=True, stdout=subprocess.DEVNULL)
@@ -77,62 +114,58 @@ def main():
             subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src", "Inetkit.Cli"), "-o", os.path.join(work, "inetkit")], check=True, stdout=subprocess.DEVNULL)
             inetkit = os.path.join(work, "inetkit", "inetkit")
 
-        servers = {}
-        def server(kind, service):
-            key = (kind, service)
-            if key not in servers:
-                port = free_port()
-                if kind == "limit":
-                    cmd = [limit, "--port", str(port), "--service", service] + (["--threads", str(args.limit_threads)] if args.limit_threads else [])
-                else:
-                    cmd = [inetkit, "serve", service, "--port", str(port), "--bind", "127.0.0.1"]
-                proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                procs.append(proc)
-                wait_listening(port, proc, " ".join(cmd))
-                servers[key] = (port, proc)
-            return servers[key]
-
-        rows = []
+        rows, record = [], []
         for name, mode, figure, better, target, service, limit_service in WORKLOADS:
             if args.only and not any(word in name for word in args.only):
                 continue
-            figures = {"limit": [], "inetkit": []}
-            problems = []
+            # Fresh servers for every workload: each one's first run is a fresh server's first run.
+            current = {kind: start(kind, limit_service if kind.startswith("limit") else service, limit, inetkit, work) for kind in KINDS}
+            servers.extend(current.values())
+            figures = {kind: [] for kind in KINDS}
+            errors = {kind: [] for kind in KINDS}
             for run in range(args.runs):
-                # Alternate who goes first: what one run leaves behind (TIME_WAIT sockets after tcp-connect, a warm
+                # Rotate who goes first: what one run leaves behind (TIME_WAIT sockets after tcp-connect, a warm
                 # cache) then falls on each side alike.
-                for kind in (("limit", "inetkit") if run % 2 == 0 else ("inetkit", "limit")):
-                    port, _ = server(kind, limit_service if kind == "limit" else service)
-                    cmd = [loadgen, mode[0], "127.0.0.1", str(port)] + mode[1:] + ["--duration", str(args.duration)]
+                for kind in KINDS[run % 3:] + KINDS[:run % 3]:
+                    server = current[kind]
+                    cmd = [loadgen, mode[0], "127.0.0.1", str(server.port)] + mode[1:] + ["--duration", str(args.duration)]
                     out = subprocess.run(cmd, capture_output=True, text=True)
                     result = json.loads(out.stdout.strip().splitlines()[-1])
-                    if any(result.get(bad) for bad in ("errors", "mismatches", "lost")):
+                    bad = sum(result.get(b, 0) for b in BAD)
+                    if bad:
                         # loadgen describes the first error it saw on stderr, after its one-line banner.
                         for line in out.stderr.strip().splitlines()[1:]:
                             print(f"  {name} run {run + 1} {kind}: loadgen says: {line}", file=sys.stderr)
                     figures[kind].append(result[figure])
-                    for bad in ("errors", "mismatches", "lost"):
-                        if result.get(bad):
-                            problems.append(f"{kind} {bad}={result[bad]}")
-                    print(f"  {name} run {run + 1} {kind}: {figure}={result[figure]}", file=sys.stderr)
-            lim, ink = statistics.median(figures["limit"]), statistics.median(figures["inetkit"])
-            ratio = ink / lim if lim else float("nan")
+                    errors[kind].append(bad)
+                    record.append({"workload": name, "run": run + 1, "server": kind, **result})
+                    print(f"  {name} run {run + 1} {kind}: {figure}={result[figure]} errors={bad}", file=sys.stderr)
+            refused = current["inetkit"].refused()
+            for server in current.values():
+                server.stop()
+            med = {kind: statistics.median(figures[kind]) for kind in KINDS}
+            pick = max if better == "higher" else min
+            reference = pick(med["limit-t1"], med["limit"])
+            ratio = med["inetkit"] / reference if reference else float("nan")
             ok = ratio >= target if better == "higher" else ratio <= target
-            rows.append((name, figure, lim, ink, ratio, target, better, ok, "; ".join(sorted(set(problems)))))
+            clean = all(e == 0 for kind in KINDS for e in errors[kind]) and refused == 0
+            rows.append((name, figure, med, reference, ratio, target, better, ok, errors, refused, clean))
 
-        print(f"\n{args.runs} runs of {args.duration} s each, medians; echo_limit threads: {args.limit_threads or 'one per CPU'}; {os.cpu_count()} CPUs")
-        print(f"| workload | figure | echo_limit | inetkit | ratio | target | met | errors |")
-        print(f"|---|---|---:|---:|---:|---:|---|---|")
-        for name, figure, lim, ink, ratio, target, better, ok, problems in rows:
-            print(f"| {name} | {figure} | {lim:,.1f} | {ink:,.1f} | {ratio:.2f} | {'≥' if better == 'higher' else '≤'} {target:.2f} | {'yes' if ok else 'NO'} | {problems or 'none'} |")
+        print(f"\n{args.runs} runs of {args.duration} s each, medians; a fresh set of servers per workload; {os.cpu_count()} CPUs")
+        print("| workload | figure | echo_limit -t1 | echo_limit default | better | inetkit | ratio | target | met | errors per run (t1 / default / inetkit) | inetkit refused |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|")
+        for name, figure, med, reference, ratio, target, better, ok, errors, refused, clean in rows:
+            per_run = " / ".join(",".join(str(e) for e in errors[kind]) for kind in KINDS)
+            print(f"| {name} | {figure} | {med['limit-t1']:,.1f} | {med['limit']:,.1f} | {reference:,.1f} | {med['inetkit']:,.1f} | {ratio:.2f} | "
+                  f"{'≥' if better == 'higher' else '≤'} {target:.2f} | {'yes' if ok else 'NO'} | {per_run} | {refused} |")
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(record, f, indent=1)
+        sys.exit(0 if all(row[7] and row[10] for row in rows) else 1)
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        for server in servers:
+            if server.proc.poll() is None:
+                server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 

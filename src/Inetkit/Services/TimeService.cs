@@ -3,7 +3,7 @@ using Inetkit.Protocol;
 namespace Inetkit.Services;
 
 /// <summary>RFC 868: four bytes, big-endian seconds since 1900-01-01 UTC (wrapping in 2036).</summary>
-public sealed class TimeService(TimeProvider clock) : IInetService
+public sealed class TimeService(TimeProvider clock) : IInetService, ITcpReplyService
 {
     /// <inheritdoc/>
     public ServiceKind Kind => ServiceKind.Time;
@@ -18,14 +18,17 @@ public sealed class TimeService(TimeProvider clock) : IInetService
     }
 
     /// <inheritdoc/>
-    public bool TryRespond(ReadOnlySpan<byte> request, Span<byte> response, out int length)
+    public bool TryRespond(ReadOnlySpan<byte> request, Span<byte> response, out int length) => TryWriteReply(response, out length);
+
+    /// <inheritdoc/>
+    public bool TryWriteReply(Span<byte> reply, out int length)
     {
         length = 4;
-        if (response.Length < length)
+        if (reply.Length < length)
         {
             return false;
         }
-        Rfc868Time.Write(clock.GetUtcNow(), response);
+        Rfc868Time.Write(clock.GetUtcNow(), reply);
         return true;
     }
 }

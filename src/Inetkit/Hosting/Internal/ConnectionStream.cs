@@ -1,3 +1,4 @@
+using Inetkit.Threading;
 using Inetkit.Tracing;
 using System.Net.Sockets;
 
@@ -19,7 +20,7 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
     private const int MaxSynchronousStreak = 256;
 
     private long _lastActivity = clock.GetTimestamp();
-    private int _synchronousStreak;
+    private SynchronousStreak _streak = new(MaxSynchronousStreak);
 
     /// <summary>When a byte last moved (or the connection was accepted), in <see cref="TimeProvider"/> ticks.</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
@@ -111,15 +112,10 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
     /// <summary>Awaits a socket call, yielding the thread after <see cref="MaxSynchronousStreak"/> immediate completions in a row.</summary>
     private async ValueTask<int> Fairly(ValueTask<int> call)
     {
-        if (!call.IsCompleted)
-        {
-            _synchronousStreak = 0;
-            return await call;
-        }
+        bool atOnce = call.IsCompleted;
         int result = await call;
-        if (++_synchronousStreak >= MaxSynchronousStreak)
+        if (_streak.ShouldYield(atOnce))
         {
-            _synchronousStreak = 0;
             await Task.Yield();
         }
         return result;

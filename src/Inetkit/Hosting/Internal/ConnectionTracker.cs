@@ -19,6 +19,7 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly ITimer? _idleTimer;
     private readonly Counters _counters;
     private int _count;
+    private int _lingering;
 
     public ConnectionTracker(int max, int? maxPerSource, TimeSpan idleTimeout, TimeProvider clock, Counters counters)
     {
@@ -61,10 +62,40 @@ internal sealed class ConnectionTracker : IDisposable
 
     public void Track(long id, TrackedConnection connection) => _open[id] = connection;
 
-    public void Release(long id, IPAddress source)
+    /// <summary>
+    /// The connection's exchange is over: its admission goes back to the caps now, since what remains is only its
+    /// lingering close. True if it may linger; false if as many connections already linger as the cap allows open,
+    /// and it must close at once (so that lingering never holds more than twice the cap in descriptors).
+    /// </summary>
+    public bool ExchangeDone(TrackedConnection connection, IPAddress source)
+    {
+        Unadmit(source);
+        connection.ExchangeDone = true;
+        lock (_lock)
+        {
+            if (_lingering < _max)
+            {
+                _lingering++;
+                connection.Lingering = true;
+            }
+        }
+        return connection.Lingering;
+    }
+
+    public void Release(long id, IPAddress source, TrackedConnection connection)
     {
         _open.TryRemove(id, out _);
-        Unadmit(source);
+        if (!connection.ExchangeDone)
+        {
+            Unadmit(source);
+        }
+        else if (connection.Lingering)
+        {
+            lock (_lock)
+            {
+                _lingering--;
+            }
+        }
     }
 
     /// <summary>Gives back an admission that never became a tracked connection.</summary>
@@ -133,6 +164,12 @@ internal sealed class TrackedConnection(ConnectionStream stream, CancellationTok
     public Task Completion => _completion.Task;
 
     public bool Aborted { get; private set; }
+
+    /// <summary>The service is done with it; its admission is back (set and read by the connection's own flow).</summary>
+    public bool ExchangeDone { get; set; }
+
+    /// <summary>It waits for the client's FIN, counted among the lingering.</summary>
+    public bool Lingering { get; set; }
 
     /// <summary>Cancels the connection's work; true the first time.</summary>
     public bool Abort()

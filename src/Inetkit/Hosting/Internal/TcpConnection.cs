@@ -9,8 +9,10 @@ namespace Inetkit.Hosting.Internal;
 /// <summary>
 /// One accepted connection from start to close: runs the service, then closes gracefully (FIN after all data,
 /// then reads until the client's FIN so that unread input cannot turn our close into a reset that destroys
-/// the reply in flight). A connection still busy when the stop's grace runs out is reset instead, so that no
-/// client mistakes a cut-off exchange for a finished one. Every failure ends here, in this connection.
+/// the reply in flight). Once the service is done the connection no longer counts against the caps: it is served,
+/// and only its lingering close remains, which must not keep the next client out (issue #11). A connection still
+/// busy when the stop's grace runs out is reset instead, so that no client mistakes a cut-off exchange for a
+/// finished one. Every failure ends here, in this connection.
 /// </summary>
 internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpService service, HostContext host, Tracer trace, long id)
 {
@@ -28,7 +30,8 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         try
         {
             await service.HandleAsync(stream, abort.Token);
-            await CloseGracefullyAsync(stream, abort);
+            bool linger = host.Tracker.ExchangeDone(tracked, remote.Address);
+            await CloseGracefullyAsync(stream, abort, linger);
         }
         catch (Exception e) when (abort.IsCancellationRequested && e is OperationCanceledException or IOException or SocketException)
         {
@@ -58,7 +61,7 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         finally
         {
             socket.Dispose();
-            host.Tracker.Release(id, remote.Address);
+            host.Tracker.Release(id, remote.Address, tracked);
             host.Counters.Closed();
             // Narrated after the release, so that a reader who sees close() knows the slot is free again.
             if (trace.Enabled)
@@ -77,15 +80,16 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         socket.Close(0);
     }
 
-    private async Task CloseGracefullyAsync(ConnectionStream stream, CancellationTokenSource abort)
+    private async Task CloseGracefullyAsync(ConnectionStream stream, CancellationTokenSource abort, bool linger)
     {
         socket.Shutdown(SocketShutdown.Send);
         if (trace.Enabled)
         {
             trace.Call("shutdown(SHUT_WR)");
         }
-        if (stream.ReceivedEof)
+        if (stream.ReceivedEof || !linger)
         {
+            // Already at the client's FIN, or as many connections linger as the cap allows open: close now.
             return;
         }
         abort.CancelAfter(Linger);
@@ -93,9 +97,10 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         {
             await DiscardService.DrainAsync(stream, abort.Token);
         }
-        catch (OperationCanceledException) when (!host.Stopping.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            // The client kept its side open past the linger: our reply and FIN are already on their way.
+            // The client kept its side open past the linger, or the idle timeout or the stop's grace cut it short:
+            // the exchange is complete, and our reply and FIN are already on their way.
         }
     }
 }
