@@ -17,6 +17,12 @@ public sealed class DaytimeFormat
         _pattern = pattern;
     }
 
+    /// <summary>
+    /// The line changes at most once a second (no fraction-of-a-second field), so one formatted line can answer
+    /// every request of that second. Named formats do; a custom pattern is asked at two instants of one second.
+    /// </summary>
+    public bool WholeSeconds { get; private init; } = true;
+
     /// <summary>ctime(3): <c>Thu Feb  7 06:28:16 2036</c> (day of month padded with a space).</summary>
     public static DaytimeFormat Ctime { get; } = new("ctime", null);
 
@@ -49,9 +55,11 @@ public sealed class DaytimeFormat
         }
         var format = new DaytimeFormat(text, text);
         string sample;
+        var instant = new DateTimeOffset(2036, 2, 7, 6, 28, 16, TimeSpan.Zero);
         try
         {
-            sample = format.FormatText(new DateTimeOffset(2036, 2, 7, 6, 28, 16, TimeSpan.Zero));
+            sample = format.FormatText(instant);
+            format = new DaytimeFormat(text, text) { WholeSeconds = sample == format.FormatText(instant.AddTicks(TimeSpan.TicksPerSecond - 1)) };
         }
         catch (FormatException)
         {

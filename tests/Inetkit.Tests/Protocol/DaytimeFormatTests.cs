@@ -32,6 +32,19 @@ public sealed class DaytimeFormatTests
         Assert.Equal(expected, DaytimeFormat.Parse(name).FormatText(Wrap));
     }
 
+    [Theory]
+    [InlineData("ctime", true)]
+    [InlineData("rfc3339", true)]
+    [InlineData("rfc1123", true)]
+    [InlineData("yyyy-MM-dd HH:mm:ss", true)]
+    [InlineData("HH:mm", true)]
+    [InlineData("HH:mm:ss.fff", false)]
+    [InlineData("ss FFFFFFF", false)]
+    public void WholeSeconds_OnlyWithoutAFractionField(string name, bool wholeSeconds)
+    {
+        Assert.Equal(wholeSeconds, DaytimeFormat.Parse(name).WholeSeconds);
+    }
+
     [Fact]
     public void FormatLine_EndsWithCrlfAndIsAscii()
     {

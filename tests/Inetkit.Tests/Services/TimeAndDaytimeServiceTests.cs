@@ -38,6 +38,28 @@ public sealed class TimeAndDaytimeServiceTests
 
     [Theory]
     [MemberData(nameof(TransportData.Both), MemberType = typeof(TransportData))]
+    public async Task Daytime_EachSecondItsOwnLine_AFractionFormatEachRequest(Transport transport, bool ipv6)
+    {
+        using var timeout = TestTimeout.Create();
+        var clock = new FakeTimeProvider(Wrap);
+        await using InetServer seconds = await Servers.StartAsync(ServiceKind.Daytime, configure: o => o with { TimeProvider = clock });
+        await using InetServer fractions = await Servers.StartAsync(ServiceKind.Daytime, configure: o => o with { TimeProvider = clock, DaytimeFormat = DaytimeFormat.Parse("HH:mm:ss.fff") });
+        async Task<string> Ask(InetServer server) => Encoding.ASCII.GetString(await Net.ExchangeAsync(server.EndPoint(ServiceKind.Daytime, transport, ipv6), transport, [], timeout.Token));
+
+        string first = await Ask(seconds);
+        string firstFraction = await Ask(fractions);
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        string sameSecond = await Ask(seconds);
+        string laterFraction = await Ask(fractions);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        string next = await Ask(seconds);
+
+        Assert.Equal(["Thu Feb  7 06:28:16 2036\r\n", "Thu Feb  7 06:28:16 2036\r\n", "Thu Feb  7 06:28:17 2036\r\n"], [first, sameSecond, next]);
+        Assert.Equal(["06:28:16.000\r\n", "06:28:16.999\r\n"], [firstFraction, laterFraction]);
+    }
+
+    [Theory]
+    [MemberData(nameof(TransportData.Both), MemberType = typeof(TransportData))]
     public async Task Time_FourBigEndianBytes_AcrossThe2036Wrap(Transport transport, bool ipv6)
     {
         using var timeout = TestTimeout.Create();

@@ -24,11 +24,11 @@ internal static class ReplyConnection
     /// <summary>Room for any reply served this way: a quote is at most 512 bytes, a daytime line at most 502.</summary>
     internal const int BufferSize = 1024;
 
+    /// <summary>A client still sending after this many reads is streaming at us: it gets the lingering close, whose wait is bounded.</summary>
+    internal const int MaxDropReads = 16;
+
     // What clients send is read into this and dropped: every connection may share it, since nobody reads it back.
     private static readonly byte[] Dropped = new byte[4096];
-
-    // A client still sending after this many reads is streaming at us: it gets the lingering close, whose wait is bounded.
-    private const int MaxDiscardReads = 16;
 
     public static void Serve(Socket client, IPEndPoint remote, ReadOnlySpan<byte> reply, HostContext host, Tracer trace, long id)
     {
@@ -37,7 +37,8 @@ internal static class ReplyConnection
         int sent = client.Send(reply, SocketFlags.None, out SocketError error);
         if (error is not (SocketError.Success or SocketError.WouldBlock))
         {
-            Close(client, remote, host, trace, "close() (the client went away)");
+            client.Dispose();
+            Finished(remote.Address, host, trace, "close() (the client went away)");
             return;
         }
         if (trace.Enabled && sent > 0)
@@ -46,18 +47,41 @@ internal static class ReplyConnection
         }
         if (sent < reply.Length || !IPAddress.IsLoopback(remote.Address) || !DropInput(client))
         {
-            // Something to wait for: the rest of the reply, the lingering close, or a client still sending.
-            client.NoDelay = true;
-            _ = new TcpConnection(client, remote, new RestOfReply(reply[sent..].ToArray()), host, trace, id).RunAsync();
+            Continue(client, remote, reply[sent..], host, trace, id);
             return;
         }
-        Close(client, remote, host, trace, "close()");
+        client.Dispose();
+        Finished(remote.Address, host, trace, "close()");
+    }
+
+    /// <summary>
+    /// Hands the connection to the stream machinery when something needs waiting: the rest of the reply, the
+    /// lingering close, or a client still sending.
+    /// </summary>
+    internal static void Continue(Socket client, IPEndPoint remote, ReadOnlySpan<byte> rest, HostContext host, Tracer trace, long id)
+    {
+        client.NoDelay = true;
+        _ = new TcpConnection(client, remote, new RestOfReply(rest.ToArray()), host, trace, id).RunAsync();
+    }
+
+    /// <summary>After the close: the slot, the counters, the narration and --once.</summary>
+    internal static void Finished(IPAddress address, HostContext host, Tracer trace, string ending)
+    {
+        host.Tracker.Unadmit(address);
+        host.Counters.Opened();
+        host.Counters.Closed();
+        // Narrated after the release, so that a reader who sees close() knows the slot is free again.
+        if (trace.Enabled)
+        {
+            trace.Call(ending);
+        }
+        host.Once.Served();
     }
 
     /// <summary>Reads and drops what the client has sent; false if it is still sending.</summary>
     private static bool DropInput(Socket client)
     {
-        for (int reads = 0; reads < MaxDiscardReads; reads++)
+        for (int reads = 0; reads < MaxDropReads; reads++)
         {
             int read = client.Receive(Dropped, SocketFlags.None, out SocketError error);
             if (error != SocketError.Success || read == 0)
@@ -67,20 +91,6 @@ internal static class ReplyConnection
             }
         }
         return false;
-    }
-
-    private static void Close(Socket client, IPEndPoint remote, HostContext host, Tracer trace, string ending)
-    {
-        client.Dispose();
-        host.Tracker.Unadmit(remote.Address);
-        host.Counters.Opened();
-        host.Counters.Closed();
-        // Narrated after the release, so that a reader who sees close() knows the slot is free again.
-        if (trace.Enabled)
-        {
-            trace.Call(ending);
-        }
-        host.Once.Served();
     }
 
     /// <summary>What is left to send when the socket could not take the whole reply at once.</summary>

@@ -18,9 +18,10 @@ namespace Inetkit.Hosting.Internal;
 /// (one trace: 1,374 accepts in 157 ms and no epoll_wait), the FINs of connections already served queued unread,
 /// those connections kept their slots, and the cap reset clients that were never over it (issue #11). A thread
 /// of its own never holds the epoll thread, needs no thread pool hop (whose spinning cost the load generator a
-/// tenth of a CPU), and serves a reply service alone: accept, send, close (<see cref="ReplyConnection"/>).
+/// tenth of a CPU), and serves a reply service alone: accept, send, close (<see cref="ReplyConnection"/>; on
+/// Linux in system calls of its own, <see cref="RunReplies"/>).
 /// </remarks>
-internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, ServiceKind kind, HostContext host, Tracer trace)
+internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service, ServiceKind kind, HostContext host, Tracer trace)
 {
     private static long s_nextConnectionId;
 
@@ -60,6 +61,11 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
 
     private void Run()
     {
+        if (OperatingSystem.IsLinux() && service is ITcpReplyService replies && !trace.Enabled)
+        {
+            RunReplies(replies);
+            return;
+        }
         while (!host.Stopping.IsCancellationRequested)
         {
             Socket client;
@@ -74,8 +80,7 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
-                host.Warn($"{_where}: out of file descriptors ({e.Message}); pausing accept for {DescriptorBackoff.TotalMilliseconds:N0} ms; raise the limit with 'ulimit -n' or lower --max-connections");
-                if (!Pause(DescriptorBackoff))
+                if (!PauseForDescriptors(e.Message))
                 {
                     break;
                 }
@@ -89,6 +94,13 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
             }
             Admit(client);
         }
+    }
+
+    /// <summary>Out of file descriptors: says so and waits; false if the server stops meanwhile.</summary>
+    private bool PauseForDescriptors(string error)
+    {
+        host.Warn($"{_where}: out of file descriptors ({error}); pausing accept for {DescriptorBackoff.TotalMilliseconds:N0} ms; raise the limit with 'ulimit -n' or lower --max-connections");
+        return Pause(DescriptorBackoff);
     }
 
     /// <summary>Waits on the host's clock (a test may move it); false if the server stops meanwhile.</summary>
@@ -114,18 +126,8 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
         {
             trace.Call($"accept() -> {remote}");
         }
-        if (!host.Tracker.TryAdmit(remote.Address, out string? refusal))
+        if (TryAdmit(remote.Address, remote.Port) is { } refusal)
         {
-            host.RefusalLog.Log(LogLevel.Warning, $"{Name}: refused {remote}: {refusal}");
-        }
-        else if (!host.Once.TryClaim())
-        {
-            host.Tracker.Unadmit(remote.Address);
-            refusal = "--once has already taken a connection";
-        }
-        if (refusal is not null)
-        {
-            host.Counters.Refused();
             // Linger 0: a refused client learns at once (RST) instead of waiting on a connection nobody serves.
             client.LingerState = new LingerOption(true, 0);
             client.Dispose();
@@ -135,8 +137,7 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
             }
             return;
         }
-        host.Counters.Accepted();
-        long id = Interlocked.Increment(ref s_nextConnectionId);
+        long id = NextId();
         Tracer connectionTrace = trace.For($"{Name} #{id}");
         if (service is ITcpReplyService replies && replies.TryWriteReply(_reply, out int length))
         {
@@ -147,4 +148,27 @@ internal sealed class TcpAcceptLoop(Socket listener, ITcpService service, Servic
         var connection = new TcpConnection(client, remote, service, host, connectionTrace, id);
         _ = connection.RunAsync();
     }
+
+    /// <summary>Counts the client in against the caps and --once; otherwise counts and logs the refusal and says why.</summary>
+    private string? TryAdmit(IPAddress address, int port)
+    {
+        if (!host.Tracker.TryAdmit(address, out string? refusal))
+        {
+            host.RefusalLog.Log(LogLevel.Warning, $"{Name}: refused {new IPEndPoint(address, port)}: {refusal}");
+        }
+        else if (!host.Once.TryClaim())
+        {
+            host.Tracker.Unadmit(address);
+            refusal = "--once has already taken a connection";
+        }
+        if (refusal is not null)
+        {
+            host.Counters.Refused();
+            return refusal;
+        }
+        host.Counters.Accepted();
+        return null;
+    }
+
+    private static long NextId() => Interlocked.Increment(ref s_nextConnectionId);
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Inetkit.Interop.Linux;
 using Inetkit.Protocol;
 
 namespace Inetkit.Scanning.Internal.Linux;

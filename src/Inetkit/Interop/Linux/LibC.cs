@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace Inetkit.Scanning.Internal.Linux;
+namespace Inetkit.Interop.Linux;
 
-/// <summary>The few Linux system calls the connect-scan engine makes, unwrapped: socket, connect, epoll, close.</summary>
+/// <summary>The few Linux system calls made unwrapped: the connect-scan engine (socket, connect, epoll, close) and the reply services' accept loop (accept4, send, recv, close).</summary>
 internal static partial class LibC
 {
     public const int AfInet = 2;
@@ -13,6 +13,9 @@ internal static partial class LibC
     public const int SolSocket = 1;
     public const int SoError = 4;
     public const int SoLinger = 13;
+    public const int SoType = 3;
+    public const int MsgDontWait = 0x40;
+    public const int MsgNoSignal = 0x4000;
     public const int EpollCtlAdd = 1;
     public const uint EpollOut = 0x004;
     public const uint EpollErr = 0x008;
@@ -20,6 +23,9 @@ internal static partial class LibC
     public const uint EpollEt = 1u << 31;
 
     public const int EPerm = 1;
+    public const int EBadF = 9;
+    public const int ENoMem = 12;
+    public const int EInval = 22;
     public const int EIntr = 4;
     public const int EAgain = 11;
     public const int EAcces = 13;
@@ -55,6 +61,16 @@ internal static partial class LibC
 
     [LibraryImport("libc", EntryPoint = "getpeername", SetLastError = true)]
     public static unsafe partial int GetPeerName(int fd, byte* address, int* length);
+
+    /// <summary>accept4 on a listener that .NET owns: the handle is held for the call, so closing it wakes the call.</summary>
+    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
+    public static unsafe partial int Accept4(SafeHandle listener, byte* address, int* length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    public static unsafe partial nint Send(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    public static unsafe partial nint Recv(int fd, byte* buffer, nint length, int flags);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
