@@ -2,6 +2,7 @@ using System.Net;
 using Inetkit.Protocol;
 using Inetkit.Scanning.Internal;
 using Inetkit.Scanning.Internal.Linux;
+using Inetkit.Threading;
 
 namespace Inetkit.Scanning;
 
@@ -18,6 +19,9 @@ public sealed class PortScanner
     // on before the scan gives up: long enough for other probes to finish and free what it needs.
     private static readonly TimeSpan ResourceBackoff = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan ResourceGiveUp = TimeSpan.FromSeconds(30);
+
+    // Probes in a row that completed at once before a lane yields its thread (see RunLaneAsync).
+    private const int LaneStreak = 64;
 
     private readonly ScanOptions _options;
     private readonly TimeProvider _time;
@@ -130,12 +134,23 @@ public sealed class PortScanner
 
     private async Task RunLaneAsync(ProbeLane lane, ScanRun run)
     {
+        // A UDP probe of a closed loopback port is answered before sendto() returns (the ICMP error is already on the
+        // socket), so a lane of them never waits: after this many probes in a row done at once, the lane gives its
+        // thread back, or the lanes would keep every pool thread and starve the deadline sweeper and the progress
+        // line (issue #11: the same starvation as the accept loop's).
+        var streak = new SynchronousStreak(LaneStreak);
         try
         {
             while (lane.Index < run.AllowedLanes && run.TryTake(out Probe probe))
             {
-                PortResult result = await ProbeAsync(lane, probe, run);
+                ValueTask<PortResult> probing = ProbeAsync(lane, probe, run);
+                bool atOnce = probing.IsCompleted;
+                PortResult result = await probing;
                 run.Record(probe.Host, result, _time.GetUtcNow());
+                if (streak.ShouldYield(atOnce))
+                {
+                    await Task.Yield();
+                }
             }
         }
         catch (OperationCanceledException) when (run.Cancellation.IsCancellationRequested)

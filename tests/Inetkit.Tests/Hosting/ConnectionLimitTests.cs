@@ -33,6 +33,37 @@ public sealed class ConnectionLimitTests
         await AssertEchoes(d, "d1", timeout.Token);
     }
 
+    [Theory]
+    [InlineData(ServiceKind.Daytime)]
+    [InlineData(ServiceKind.Qotd)]
+    [InlineData(ServiceKind.Time)]
+    public async Task Caps_AReplyServiceRefusesAtOnceOverTheCap_AndServesOthers(ServiceKind reply)
+    {
+        // The caps are over all services: an echo connection held open from 127.0.0.1 fills that source's cap of 1,
+        // and the reply service's own accept loop (on Linux, system calls of its own) must reset the next client
+        // from there at once, and serve one from elsewhere.
+        using var timeout = TestTimeout.Create();
+        await using InetServer server = await Servers.StartAsync([ServiceKind.Echo, reply], configure: o => o with { MaxConnectionsPerSource = 1, Transports = Transport.Tcp });
+        IPEndPoint replies = server.EndPoint(reply, Transport.Tcp);
+        using Socket held = await Net.ConnectAsync(server.EndPoint(ServiceKind.Echo, Transport.Tcp), timeout.Token, from: IPAddress.Loopback);
+        await AssertEchoes(held, "held", timeout.Token);
+
+        await Net.AssertClosedAtOnceAsync(replies, timeout.Token, from: IPAddress.Loopback);
+        using Socket other = await Net.ConnectAsync(replies, timeout.Token, from: IPAddress.Parse("127.0.0.2"));
+        byte[] answer = await Net.ReadToEndAsync(other, timeout.Token);
+
+        Assert.Equal(1, server.Statistics.ConnectionsRefused);
+        if (reply == ServiceKind.Time)
+        {
+            Assert.Equal(4, answer.Length);
+        }
+        else
+        {
+            Assert.EndsWith("\r\n", System.Text.Encoding.ASCII.GetString(answer), StringComparison.Ordinal);
+        }
+        await AssertEchoes(held, "still", timeout.Token);
+    }
+
     [Fact]
     public async Task MaxConnectionsPerSource_CapsOneAddress_NotOthers()
     {
