@@ -63,7 +63,7 @@ internal static class ServeCommand
         });
         var maxConnections = new Option<int>("--max-connections")
         {
-            Description = "Open TCP connections at once; further clients are closed at once",
+            Description = "TCP connections being served at once (a finished one lingering for the client's FIN does not count); further clients are closed at once",
             DefaultValueFactory = _ => 1000,
             HelpName = "N",
         };

@@ -41,7 +41,11 @@ public sealed record InetServerOptions
     /// <summary>The daytime line's shape.</summary>
     public DaytimeFormat DaytimeFormat { get; init; } = DaytimeFormat.Ctime;
 
-    /// <summary>Open TCP connections at once, over all services; further clients are closed at once.</summary>
+    /// <summary>
+    /// TCP connections being served at once, over all services; further clients are closed at once. A connection
+    /// whose service is done stops counting while it lingers for the client's FIN (at most 2 s; at most this many
+    /// linger, the rest close at once).
+    /// </summary>
     public int MaxConnections { get; init; } = 1000;
 
     /// <summary>

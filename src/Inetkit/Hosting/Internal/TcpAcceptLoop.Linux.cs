@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Inetkit.Interop.Linux;
 using Inetkit.Services;
@@ -15,12 +16,16 @@ internal sealed partial class TcpAcceptLoop
     private const int DropRoom = 4096;
 
     /// <summary>
-    /// A reply service's exchange on the bare descriptor: accept4 (non-blocking from the start), send, recv, close,
-    /// and no .NET Socket unless the connection needs waiting (<see cref="ReplyConnection.Continue"/>). Making a
-    /// Socket, switching it to non-blocking (two fcntl calls) and disposing of it took a fifth of the exchange
-    /// (29-35 µs of server CPU where the C reference takes 21-26); without them it takes 23-24 (issue #11).
-    /// With --trace the portable loop runs instead, which narrates every call.
+    /// A reply service's exchange on the bare descriptor: accept4 (non-blocking from the start), send, recv,
+    /// shutdown, close, with the reply and the FIN in one segment, and no .NET Socket unless the connection needs
+    /// waiting (<see cref="ReplyConnection.Continue"/>). Making a Socket, switching it to non-blocking (two fcntl
+    /// calls) and disposing of it cost 29-35 µs of server CPU an exchange where the C reference, which sends the
+    /// reply and the FIN apart, takes 21-26; this takes 21-26 (issue #11, docs/benchmarks.md). With --trace the
+    /// portable loop runs instead, which narrates every call. Compiled fully optimized at once: the loop never
+    /// returns, so tiered compilation would run it unoptimized until on-stack replacement, through a fresh
+    /// server's first second of load.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void RunReplies(ITcpReplyService replies)
     {
         byte* address = stackalloc byte[AddressRoom];
@@ -72,6 +77,7 @@ internal sealed partial class TcpAcceptLoop
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void Exchange(int fd, IPAddress ip, int port, ITcpReplyService replies, byte* dropped)
     {
         long id = NextId();
@@ -84,7 +90,8 @@ internal sealed partial class TcpAcceptLoop
         nint sent;
         fixed (byte* reply = _reply)
         {
-            sent = LibC.Send(fd, reply, length, LibC.MsgNoSignal);
+            // MSG_MORE holds the reply back until the shutdown below, which sends it and the FIN as one segment.
+            sent = LibC.Send(fd, reply, length, LibC.MsgNoSignal | LibC.MsgMore);
         }
         if (sent < 0 && Marshal.GetLastPInvokeError() != LibC.EAgain)
         {
@@ -98,6 +105,8 @@ internal sealed partial class TcpAcceptLoop
             ReplyConnection.Continue(Wrap(fd), new IPEndPoint(ip, port), _reply.AsSpan(done, length - done), host, trace.For($"{Name} #{id}"), id);
             return;
         }
+        // The FIN goes with the reply, before the close: input that arrives after it draws a reset only behind both.
+        _ = LibC.Shutdown(fd, LibC.ShutWr);
         LibC.Close(fd);
         ReplyConnection.Finished(ip, host, trace, "close()");
     }

@@ -1,3 +1,4 @@
+using Inetkit.Threading;
 using Inetkit.Tracing;
 using System.Net;
 using System.Net.Sockets;
@@ -36,28 +37,7 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
     private static readonly TimeSpan DescriptorBackoff = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Starts the loop on its thread; completes when the listener is closed.</summary>
-    public Task RunAsync()
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                Run();
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = $"inetkit {Name} accept",
-        };
-        thread.Start();
-        return done.Task;
-    }
+    public Task RunAsync() => DedicatedThread.Start($"inetkit {Name} accept", Run);
 
     private void Run()
     {

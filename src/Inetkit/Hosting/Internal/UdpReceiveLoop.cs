@@ -1,3 +1,4 @@
+using Inetkit.Threading;
 using Inetkit.Tracing;
 using System.Net;
 using System.Net.Sockets;
@@ -25,28 +26,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
     /// receive is woken by the epoll thread and handed to the thread pool (two context switches a datagram, which
     /// `perf` showed as half of the server's time). Completes when the socket is closed.
     /// </summary>
-    public Task RunAsync()
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                Run();
-                done.SetResult();
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = $"inetkit {Name} receive",
-        };
-        thread.Start();
-        return done.Task;
-    }
+    public Task RunAsync() => DedicatedThread.Start($"inetkit {Name} receive", Run);
 
     private void Run()
     {

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Inetkit.Interop.Linux;
 
-/// <summary>The few Linux system calls made unwrapped: the connect-scan engine (socket, connect, epoll, close) and the reply services' accept loop (accept4, send, recv, close).</summary>
+/// <summary>The few Linux system calls made unwrapped: the connect-scan engine (socket, connect, epoll, close) and the reply services' accept loop (accept4, send, recv, shutdown, close).</summary>
 internal static partial class LibC
 {
     public const int AfInet = 2;
@@ -16,6 +16,8 @@ internal static partial class LibC
     public const int SoType = 3;
     public const int MsgDontWait = 0x40;
     public const int MsgNoSignal = 0x4000;
+    public const int MsgMore = 0x8000;
+    public const int ShutWr = 1;
     public const int EpollCtlAdd = 1;
     public const uint EpollOut = 0x004;
     public const uint EpollErr = 0x008;
@@ -71,6 +73,9 @@ internal static partial class LibC
 
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     public static unsafe partial nint Recv(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
+    public static partial int Shutdown(int fd, int how);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
