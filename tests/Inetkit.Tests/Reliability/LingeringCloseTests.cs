@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Inetkit.Tests.Support;
 
 namespace Inetkit.Tests.Reliability;
@@ -64,18 +63,12 @@ public sealed class LingeringCloseTests
     [InlineData("time")]
     public async Task ReplyServiceBeyondLoopback_LingersOutsideTheCap_ALateRequestDrawsNoReset(string service)
     {
-        Assert.SkipUnless(Environment.UserName == "root" && File.Exists("/usr/bin/unshare") && File.Exists("/usr/bin/python3"), "needs root, unshare and python3");
+        Assert.SkipUnless(NetworkNamespace.Available, NetworkNamespace.Unavailable);
         using var timeout = TestTimeout.Create(TimeSpan.FromSeconds(60));
         string work = Directory.CreateTempSubdirectory("inetkit-linger-").FullName;
         try
         {
-            string script = Path.Combine(work, "linger.sh");
-            await File.WriteAllTextAsync(script, Script, timeout.Token);
-            var info = new ProcessStartInfo("unshare", ["-n", "bash", script, "dotnet", Path.Combine(AppContext.BaseDirectory, "inetkit.dll"), work, service]) { RedirectStandardError = true, UseShellExecute = false };
-            using Process run = Process.Start(info)!;
-            string error = await run.StandardError.ReadToEndAsync(timeout.Token);
-            await run.WaitForExitAsync(timeout.Token);
-            Assert.True(run.ExitCode == 0, $"the namespace script failed ({run.ExitCode}): {error}");
+            await NetworkNamespace.RunAsync(Script, work, timeout.Token, [.. NetworkNamespace.Inetkit, work, service]);
 
             Dictionary<string, string> said = (await File.ReadAllLinesAsync(Path.Combine(work, "client.out"), timeout.Token))
                 .Select(l => l.Split(' ', 2)).ToDictionary(p => p[0], p => p[1]);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Inetkit.Hosting;
 using Inetkit.Hosting.Internal;
 using Inetkit.Tests.Support;
@@ -53,18 +52,12 @@ public sealed class UdpLoopTests
     [InlineData("chargen", "time", "(dropped: this source is over its --udp-rate", RateBound)]
     public async Task TwoServersBeyondLoopback_SetOffBySpoofedDatagram_StopAfterAFewTurns(string serviceA, string serviceB, string ending, int maxRepliesEach)
     {
-        Assert.SkipUnless(Environment.UserName == "root" && File.Exists("/usr/bin/unshare") && File.Exists("/usr/bin/python3"), "needs root, unshare and python3");
+        Assert.SkipUnless(NetworkNamespace.Available, NetworkNamespace.Unavailable);
         using var timeout = TestTimeout.Create(TimeSpan.FromSeconds(60));
         string work = Directory.CreateTempSubdirectory("inetkit-loop-").FullName;
         try
         {
-            string script = Path.Combine(work, "loop.sh");
-            await File.WriteAllTextAsync(script, Script.Replace("        ", "", StringComparison.Ordinal), timeout.Token);
-            var info = new ProcessStartInfo("unshare", ["-n", "bash", script, "dotnet", Path.Combine(AppContext.BaseDirectory, "inetkit.dll"), work, serviceA, serviceB]) { RedirectStandardError = true, UseShellExecute = false };
-            using Process run = Process.Start(info)!;
-            string error = await run.StandardError.ReadToEndAsync(timeout.Token);
-            await run.WaitForExitAsync(timeout.Token);
-            Assert.True(run.ExitCode == 0, $"the namespace script failed ({run.ExitCode}): {error}");
+            await NetworkNamespace.RunAsync(Script.Replace("        ", "", StringComparison.Ordinal), work, timeout.Token, [.. NetworkNamespace.Inetkit, work, serviceA, serviceB]);
 
             string[] a = await File.ReadAllLinesAsync(Path.Combine(work, "a.log"), timeout.Token);
             string[] b = await File.ReadAllLinesAsync(Path.Combine(work, "b.log"), timeout.Token);
