@@ -31,12 +31,15 @@ internal sealed class ClientSocket : IDisposable
     public bool IsUdp => _socket.SocketType == SocketType.Dgram;
 
     /// <summary>Opens a connection to the first of the address's endpoints that answers.</summary>
-    public static async Task<ClientSocket> OpenAsync(ServiceAddress address, ServiceKind service, ClientOptions options, CancellationToken cancellationToken)
+    public static async Task<ClientSocket> OpenAsync(ServiceAddress address, ServiceKind service, ClientOptions options, CancellationToken cancellationToken) =>
+        await OpenAsync(await address.ResolveAsync(cancellationToken), service, options, cancellationToken);
+
+    /// <summary>Opens a connection to the first of <paramref name="candidates"/> that answers (addresses already resolved and checked, as by <c>check</c>).</summary>
+    public static async Task<ClientSocket> OpenAsync(IReadOnlyList<IPEndPoint> candidates, ServiceKind service, ClientOptions options, CancellationToken cancellationToken)
     {
         bool tcp = options.Transport != Transport.Udp;
         string name = $"{WellKnownPorts.Name(service)}/{(tcp ? "tcp" : "udp")}";
         var trace = new Tracer(options.Trace, name);
-        IPEndPoint[] candidates = await address.ResolveAsync(cancellationToken);
         ClientException? last = null;
         foreach (IPEndPoint remote in candidates)
         {

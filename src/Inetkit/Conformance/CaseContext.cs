@@ -1,0 +1,93 @@
+using System.Net;
+using System.Net.Sockets;
+using Inetkit.Clients;
+using Inetkit.Protocol;
+
+namespace Inetkit.Conformance;
+
+/// <summary>
+/// What a case's check has to talk to the server with: the clients' own sockets (every wait bounded, every call
+/// traced), and UDP exchanges that try again after silence. A refusal (TCP RST to the connect, ICMP port
+/// unreachable) surfaces as <see cref="NotServedException"/>, which the runner turns into "not served".
+/// </summary>
+public sealed class CaseContext
+{
+    private readonly ServiceKind _service;
+
+    internal CaseContext(IPEndPoint server, ServiceKind service, CheckOptions options, CancellationToken cancellationToken)
+    {
+        Server = server;
+        _service = service;
+        Options = options;
+        Cancellation = cancellationToken;
+    }
+
+    /// <summary>The address and port checked.</summary>
+    public IPEndPoint Server { get; }
+
+    /// <summary>Timeouts, retries, tracing and the clock.</summary>
+    public CheckOptions Options { get; }
+
+    /// <summary>Cancelled when the run is stopped.</summary>
+    public CancellationToken Cancellation { get; }
+
+    /// <summary>The local clock.</summary>
+    public TimeProvider Clock => Options.TimeProvider;
+
+    /// <summary>A TCP connection to the server.</summary>
+    internal async Task<ClientSocket> ConnectAsync()
+    {
+        try
+        {
+            return await ClientSocket.OpenAsync([Server], _service, ClientOptions(Transport.Tcp), Cancellation);
+        }
+        catch (ClientException e) when (IsRefusal(e))
+        {
+            throw new NotServedException(e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="request"/> in one datagram and returns the first reply, sending it again after each
+    /// silence up to <see cref="CheckOptions.Retries"/> times; null if every try met silence.
+    /// </summary>
+    internal async Task<byte[]?> ExchangeAsync(ReadOnlyMemory<byte> request, int receiveBuffer = 65536)
+    {
+        using ClientSocket socket = await ClientSocket.OpenAsync([Server], _service, ClientOptions(Transport.Udp), Cancellation);
+        byte[] buffer = new byte[receiveBuffer];
+        for (int attempt = 0; attempt <= Options.Retries; attempt++)
+        {
+            try
+            {
+                await socket.SendAsync(request, Cancellation);
+                int length = await socket.ReceiveAsync(buffer, Cancellation);
+                return buffer[..length];
+            }
+            catch (ClientException e) when (IsRefusal(e))
+            {
+                throw new NotServedException(e.Message);
+            }
+            catch (ClientException e) when (e.Failure == ClientFailure.Timeout)
+            {
+                // Silence: the datagram or its reply may have been dropped; try again.
+            }
+        }
+        return null;
+    }
+
+    /// <summary>"no reply in N s after K tries", for a case's Got.</summary>
+    internal string Silence => $"no reply within {ClientSocket.Seconds(Options.Timeout)}, {Options.Retries + 1} datagrams sent";
+
+    private ClientOptions ClientOptions(Transport transport) => new()
+    {
+        Transport = transport,
+        Timeout = Options.Timeout,
+        Trace = Options.Trace,
+        TimeProvider = Options.TimeProvider,
+    };
+
+    private static bool IsRefusal(ClientException e) => e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
+}
+
+/// <summary>Nothing listens on that transport at the server's port: TCP refused, or ICMP port unreachable.</summary>
+public sealed class NotServedException(string message) : Exception(message);

@@ -1,0 +1,39 @@
+using Inetkit.Conformance;
+
+namespace Inetkit.Tests.Conformance;
+
+public sealed class ConformanceSuiteTests
+{
+    [Fact]
+    public void EveryCase_HasAUniqueIdOfServiceTransportName_AnRfcAndItsSentence()
+    {
+        Assert.Equal(ConformanceSuite.All.Count, ConformanceSuite.All.Select(c => c.Id).Distinct().Count());
+        Assert.All(ConformanceSuite.All, c =>
+        {
+            Assert.Matches(@"^(echo|discard|chargen|qotd|daytime|time)/(tcp|udp)/[a-z0-9-]+$", c.Id);
+            Assert.StartsWith("RFC ", c.Rfc, StringComparison.Ordinal);
+            Assert.False(string.IsNullOrWhiteSpace(c.Quote));
+        });
+    }
+
+    [Theory]
+    [InlineData("time/udp/*", new[] { "time/udp/empty-datagram", "time/udp/seconds-since-1900" })]
+    [InlineData("*/seconds-since-1900", new[] { "time/tcp/seconds-since-1900", "time/udp/seconds-since-1900" })]
+    [InlineData("TIME/TCP/four-bytes-then-close", new[] { "time/tcp/four-bytes-then-close" })]
+    [InlineData("time/tcp", new string[0])]
+    [InlineData("echo/*", new string[0])]
+    public void Matching_StarIsAnyRunOfCharacters_CaseIgnored_WholeIdOnly(string pattern, string[] ids)
+    {
+        Assert.Equal(ids, ConformanceSuite.Matching(pattern).Select(c => c.Id));
+    }
+
+    [Theory]
+    [InlineData("abc", "abc", "3 bytes, identical")]
+    [InlineData("abcd", "abXd", "4 bytes where 4 were expected: first difference at offset 2, expected 0x63, got 0x58")]
+    [InlineData("abcd", "ab", "2 bytes where 4 were expected: the first 2 match, then nothing more came")]
+    [InlineData("ab", "abcd", "4 bytes where 2 were expected: all 2 match, then 2 bytes more, the first 0x63")]
+    public void ByteDifference_NamesTheFirstDifferingOffsetBothBytesAndTheLengths(string expected, string got, string said)
+    {
+        Assert.Equal(said, ByteDifference.Describe(System.Text.Encoding.ASCII.GetBytes(expected), System.Text.Encoding.ASCII.GetBytes(got)));
+    }
+}
