@@ -16,6 +16,7 @@ internal sealed class ClientSocket : IDisposable
     private readonly Tracer _trace;
     private readonly TimeSpan _timeout;
     private readonly string _name;
+    private bool _disposed;
 
     private ClientSocket(Socket socket, IPEndPoint remote, Tracer trace, TimeSpan timeout, string name)
     {
@@ -174,6 +175,11 @@ internal sealed class ClientSocket : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         _socket.Dispose();
         _trace.Call("close()");
     }

@@ -5,7 +5,8 @@ namespace Inetkit.Tests.Support;
 
 /// <summary>
 /// A server written in the test with exactly the defect a conformance case must find: on loopback, an ephemeral
-/// port, TCP and UDP on the same number. TCP: each connection gets <c>tcp()</c>'s bytes, then a close. UDP: each
+/// port, TCP and UDP on the same number, each connection on its own. TCP: each connection gets <c>tcp()</c>'s bytes (or
+/// is served by a handler), then a close. UDP: each
 /// datagram gets <c>udp(request)</c>'s bytes, or no reply when that is null.
 /// </summary>
 internal sealed class DefectServer : IAsyncDisposable
@@ -15,9 +16,16 @@ internal sealed class DefectServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _tcpLoop;
     private readonly Task _udpLoop;
+    private readonly List<Task> _connections = [];
 
     public DefectServer(Func<byte[]>? tcp, Func<byte[], byte[]?>? udp)
+        : this(tcp is null ? null : async (client, ct) => await client.SendAsync(tcp(), SocketFlags.None, ct), udp, handler: true)
     {
+    }
+
+    private DefectServer(Func<Socket, CancellationToken, Task>? tcp, Func<byte[], byte[]?>? udp, bool handler)
+    {
+        _ = handler;
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         _listener.Listen(64);
@@ -25,6 +33,9 @@ internal sealed class DefectServer : IAsyncDisposable
         _tcpLoop = tcp is null ? CloseAsync(_listener) : ServeTcpAsync(tcp);
         _udpLoop = udp is null ? CloseAsync(_udp) : ServeUdpAsync(udp);
     }
+
+    /// <summary>TCP only: <paramref name="serve"/> serves each connection; the server then half-closes and closes it.</summary>
+    public static DefectServer Tcp(Func<Socket, CancellationToken, Task> serve) => new(serve, null, handler: true);
 
     public IPEndPoint EndPoint { get; }
 
@@ -35,19 +46,36 @@ internal sealed class DefectServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    private async Task ServeTcpAsync(Func<byte[]> reply)
+    private async Task ServeTcpAsync(Func<Socket, CancellationToken, Task> serve)
     {
         try
         {
             while (true)
             {
-                using Socket client = await _listener.AcceptAsync(_stop.Token);
-                await client.SendAsync(reply(), SocketFlags.None, _stop.Token);
-                client.Shutdown(SocketShutdown.Send);
+                Socket client = await _listener.AcceptAsync(_stop.Token);
+                lock (_connections)
+                {
+                    _connections.Add(ServeOneAsync(client, serve));
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
         {
+        }
+    }
+
+    private async Task ServeOneAsync(Socket client, Func<Socket, CancellationToken, Task> serve)
+    {
+        using (client)
+        {
+            try
+            {
+                await serve(client, _stop.Token);
+                client.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+            }
         }
     }
 
@@ -76,6 +104,12 @@ internal sealed class DefectServer : IAsyncDisposable
         _listener.Dispose();
         _udp.Dispose();
         await Task.WhenAll(_tcpLoop, _udpLoop);
+        Task[] connections;
+        lock (_connections)
+        {
+            connections = [.. _connections];
+        }
+        await Task.WhenAll(connections);
         _stop.Dispose();
     }
 }
