@@ -49,13 +49,14 @@ public sealed class CaseContext
 
     /// <summary>
     /// Sends <paramref name="request"/> in one datagram and returns the first reply, sending it again after each
-    /// silence up to <see cref="CheckOptions.Retries"/> times; null if every try met silence.
+    /// silence up to <see cref="CheckOptions.Retries"/> times (<paramref name="once"/>: no retry, where silence is the
+    /// answer expected); null if every try met silence.
     /// </summary>
-    internal async Task<byte[]?> ExchangeAsync(ReadOnlyMemory<byte> request, int receiveBuffer = 65536)
+    internal async Task<byte[]?> ExchangeAsync(ReadOnlyMemory<byte> request, int receiveBuffer = 65536, bool once = false)
     {
         using ClientSocket socket = await ClientSocket.OpenAsync([Server], _service, ClientOptions(Transport.Udp), Cancellation);
         byte[] buffer = new byte[receiveBuffer];
-        for (int attempt = 0; attempt <= Options.Retries; attempt++)
+        for (int attempt = 0; attempt <= (once ? 0 : Options.Retries); attempt++)
         {
             try
             {
