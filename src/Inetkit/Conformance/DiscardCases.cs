@@ -21,65 +21,20 @@ internal static class DiscardCases
     private const int MiB = 1 << 20;
 
     /// <summary>Sends 1 MiB, half-closes, and reads: what came back, and whether the server closed.</summary>
-    private static async Task<(long Received, bool Closed)> SendAndHalfCloseAsync(CaseContext context)
-    {
-        using ClientSocket socket = await context.ConnectAsync();
-        byte[] data = EchoCases.Payload(MiB, seed: 863);
-        Task writing = Task.Run(async () =>
-        {
-            for (int at = 0; at < data.Length; at += 64 * 1024)
-            {
-                await socket.SendAsync(data.AsMemory(at, 64 * 1024), context.Cancellation);
-            }
-            socket.ShutdownSend();
-        }, context.Cancellation);
-        long received = 0;
-        bool closed = false;
-        byte[] buffer = new byte[64 * 1024];
-        try
-        {
-            while (true)
-            {
-                int read = await socket.ReceiveAsync(buffer, context.Cancellation);
-                if (read == 0)
-                {
-                    closed = true;
-                    break;
-                }
-                received += read;
-            }
-        }
-        catch (ClientException)
-        {
-            // Silence (the server keeps the connection open) or a reset: neither is a close after our FIN.
-        }
-        if (!writing.IsCompleted)
-        {
-            socket.Dispose();
-        }
-        try
-        {
-            await writing;
-        }
-        catch (Exception e) when (e is ClientException or ObjectDisposedException or System.Net.Sockets.SocketException)
-        {
-            // A server that stopped reading: told by what it did.
-        }
-        return (received, closed && writing.IsCompletedSuccessfully);
-    }
+    private static Task<StreamReply> SendAndHalfCloseAsync(CaseContext context) =>
+        StreamExchange.RunAsync(context, EchoCases.Payload(MiB, seed: 863), 64 * 1024, halfClose: true, enough: long.MaxValue);
 
     private static async Task<CaseOutcome> NothingBackAsync(CaseContext context)
     {
         const string Expected = "nothing back for 1,048,576 bytes sent";
-        (long received, _) = await SendAndHalfCloseAsync(context);
+        long received = (await SendAndHalfCloseAsync(context)).Received.Length;
         return received == 0 ? CaseOutcome.Pass(Expected, "nothing") : CaseOutcome.Fail(Expected, $"{received:N0} bytes came back");
     }
 
     private static async Task<CaseOutcome> ClosesAfterHalfCloseAsync(CaseContext context)
     {
         const string Expected = "the server closes after reading all 1,048,576 bytes and our half-close";
-        (_, bool closed) = await SendAndHalfCloseAsync(context);
-        return closed
+        return (await SendAndHalfCloseAsync(context)).ServerClosed
             ? CaseOutcome.Pass(Expected, "it did: everything was read")
             : CaseOutcome.Fail(Expected, $"it did not close within {ClientSocket.Seconds(context.Options.Timeout)} of our half-close (or reset the connection)");
     }

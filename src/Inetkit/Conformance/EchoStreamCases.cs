@@ -1,4 +1,3 @@
-using Inetkit.Clients;
 using Inetkit.Protocol;
 
 namespace Inetkit.Conformance;
@@ -32,74 +31,12 @@ internal static class EchoStreamCases
         string expected = halfClose
             ? $"the {data.Length:N0} bytes sent before our half-close back, then the server's close"
             : $"the {data.Length:N0} bytes back, written {(piece >= data.Length ? "at once" : $"in pieces of {piece:N0}")}";
-        using ClientSocket socket = await context.ConnectAsync();
-        Task writing = WriteAsync(socket, data, piece, halfClose, context.Cancellation);
-        var echoed = new MemoryStream();
-        byte[] buffer = new byte[64 * 1024];
-        string? ending = null;
-        try
+        StreamReply reply = await StreamExchange.RunAsync(context, data, piece, halfClose, enough: halfClose ? data.Length + 1 : data.Length);
+        CaseOutcome outcome = CaseOutcome.SameBytes(expected, data, reply.Received);
+        if (outcome.Verdict == Verdict.Pass && halfClose && !reply.ServerClosed)
         {
-            // Read while writing: a server that echoes as it reads would otherwise stall on full buffers.
-            while (echoed.Length < data.Length || halfClose)
-            {
-                int read = await socket.ReceiveAsync(buffer, context.Cancellation);
-                if (read == 0)
-                {
-                    ending = "the server closed";
-                    break;
-                }
-                echoed.Write(buffer, 0, read);
-                if (echoed.Length > data.Length)
-                {
-                    break;
-                }
-            }
+            return CaseOutcome.Fail(expected, $"all {reply.Received.Length:N0} bytes back, but {reply.Ending ?? "more came"}: the server did not close after our half-close");
         }
-        catch (ClientException e) when (e.Failure == ClientFailure.Timeout)
-        {
-            ending = $"then nothing within {ClientSocket.Seconds(context.Options.Timeout)}";
-        }
-        catch (ClientException e) when (e.Failure == ClientFailure.Unreachable)
-        {
-            ending = "the server reset the connection";
-        }
-        if (!writing.IsCompleted)
-        {
-            // The reading ended first (a close, a reset, silence): a writer stalled on a server that stopped
-            // reading would wait for ever.
-            socket.Dispose();
-        }
-        await WaitQuietlyAsync(writing);
-        byte[] got = echoed.ToArray();
-        CaseOutcome outcome = CaseOutcome.SameBytes(expected, data, got);
-        if (outcome.Verdict == Verdict.Pass && halfClose && ending != "the server closed")
-        {
-            return CaseOutcome.Fail(expected, $"all {got.Length:N0} bytes back, but {ending ?? "more came"}: the server did not close after our half-close");
-        }
-        return outcome.Verdict == Verdict.Fail && ending is not null ? outcome with { Got = $"{outcome.Got} ({ending})" } : outcome;
-    }
-
-    private static async Task WriteAsync(ClientSocket socket, byte[] data, int piece, bool halfClose, CancellationToken cancellationToken)
-    {
-        for (int at = 0; at < data.Length; at += piece)
-        {
-            await socket.SendAsync(data.AsMemory(at, Math.Min(piece, data.Length - at)), cancellationToken);
-        }
-        if (halfClose)
-        {
-            socket.ShutdownSend();
-        }
-    }
-
-    /// <summary>A write that failed because the server closed or reset is already told by what came back.</summary>
-    private static async Task WaitQuietlyAsync(Task writing)
-    {
-        try
-        {
-            await writing;
-        }
-        catch (Exception e) when (e is ClientException or ObjectDisposedException or System.Net.Sockets.SocketException)
-        {
-        }
+        return outcome.Verdict == Verdict.Fail && reply.Ending is not null ? outcome with { Got = $"{outcome.Got} ({reply.Ending})" } : outcome;
     }
 }

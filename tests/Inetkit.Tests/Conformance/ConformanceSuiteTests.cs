@@ -1,4 +1,9 @@
+using System.Net;
 using Inetkit.Conformance;
+using Inetkit.Hosting;
+using Inetkit.Protocol;
+using Inetkit.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Inetkit.Tests.Conformance;
 
@@ -14,6 +19,23 @@ public sealed class ConformanceSuiteTests
             Assert.StartsWith("RFC ", c.Rfc, StringComparison.Ordinal);
             Assert.False(string.IsNullOrWhiteSpace(c.Quote));
         });
+    }
+
+    [Theory]
+    [InlineData(ServiceKind.Echo)]
+    [InlineData(ServiceKind.Discard)]
+    [InlineData(ServiceKind.Time)]
+    public async Task InetkitServe_PassesEveryCaseOfTheService_OnBothTransports(ServiceKind service)
+    {
+        // The same fake clock for server and checker: the time cases compare the two.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+        await using InetServer server = await Servers.StartAsync(service, configure: o => o with { TimeProvider = clock });
+        IPEndPoint endPoint = server.EndPoint(service, Transport.Tcp);
+
+        Dictionary<string, CaseResult> results = await ConformanceChecks.RunAsync(endPoint, service, new CheckOptions { TimeProvider = clock, Timeout = TimeSpan.FromMilliseconds(500) }, Transport.Tcp, Transport.Udp);
+
+        Assert.Equal(ConformanceSuite.Matching($"{WellKnownPorts.Name(service)}/*").Select(c => c.Id).Order(), results.Keys.Order());
+        Assert.All(results.Values, r => Assert.True(r.Verdict == Verdict.Pass, $"{r.Case.Id}: {r.Verdict}: {r.Got}"));
     }
 
     [Theory]

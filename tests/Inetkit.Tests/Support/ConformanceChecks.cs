@@ -1,0 +1,50 @@
+using System.Net;
+using System.Net.Sockets;
+using Inetkit.Conformance;
+using Inetkit.Protocol;
+
+namespace Inetkit.Tests.Support;
+
+/// <summary>Runs a service's cases at a server over the given transports, and stream handlers for defect servers.</summary>
+internal static class ConformanceChecks
+{
+    /// <summary>Every case's result by id; each transport must be served.</summary>
+    public static async Task<Dictionary<string, CaseResult>> RunAsync(IPEndPoint server, ServiceKind service, CheckOptions options, params Transport[] transports)
+    {
+        var results = new Dictionary<string, CaseResult>();
+        foreach (Transport transport in transports)
+        {
+            ServiceCheck check = await ConformanceRunner.RunAsync(server, service, transport, ConformanceSuite.All, options, TestContext.Current.CancellationToken);
+            Assert.True(check.Served, $"{service}/{transport} is not served at {server}");
+            foreach (CaseResult result in check.Results)
+            {
+                results[result.Case.Id] = result;
+            }
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Reads until the client's FIN, sending back at most <paramref name="echoLimit"/> bytes in all (0: a discard),
+    /// then closes, or with <paramref name="closeAtEof"/> false stays open until the server stops.
+    /// </summary>
+    public static Func<Socket, CancellationToken, Task> Reader(long echoLimit, bool closeAtEof = true) => async (client, ct) =>
+    {
+        byte[] buffer = new byte[65536];
+        long echoed = 0;
+        int read;
+        while ((read = await client.ReceiveAsync(buffer, SocketFlags.None, ct)) > 0)
+        {
+            int keep = (int)Math.Min(read, Math.Max(0, echoLimit - echoed));
+            if (keep > 0)
+            {
+                await client.SendAsync(buffer.AsMemory(0, keep), SocketFlags.None, ct);
+                echoed += keep;
+            }
+        }
+        if (!closeAtEof)
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+    };
+}
