@@ -24,6 +24,7 @@ public sealed class ConformanceSuiteTests
     [Theory]
     [InlineData(ServiceKind.Echo)]
     [InlineData(ServiceKind.Discard)]
+    [InlineData(ServiceKind.Qotd)]
     [InlineData(ServiceKind.Time)]
     public async Task InetkitServe_PassesEveryCaseOfTheService_OnBothTransports(ServiceKind service)
     {
