@@ -25,6 +25,7 @@ public sealed class ConformanceSuiteTests
     [InlineData(ServiceKind.Echo)]
     [InlineData(ServiceKind.Discard)]
     [InlineData(ServiceKind.Qotd)]
+    [InlineData(ServiceKind.Daytime)]
     [InlineData(ServiceKind.Time)]
     public async Task InetkitServe_PassesEveryCaseOfTheService_OnBothTransports(ServiceKind service)
     {

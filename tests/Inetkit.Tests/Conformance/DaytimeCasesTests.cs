@@ -1,0 +1,72 @@
+using System.Net;
+using System.Text;
+using Inetkit.Conformance;
+using Inetkit.Protocol;
+using Inetkit.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Inetkit.Tests.Conformance;
+
+/// <summary>Each daytime case against a server with exactly its defect.</summary>
+public sealed class DaytimeCasesTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private static async Task<Dictionary<string, CaseResult>> CheckAsync(Func<string> line)
+    {
+        byte[] Bytes() => Encoding.UTF8.GetBytes(line());
+        await using var server = new DefectServer(Bytes, _ => Bytes());
+        var options = new CheckOptions { TimeProvider = new FakeTimeProvider(Now), Timeout = TimeSpan.FromMilliseconds(400), Retries = 1 };
+        return await ConformanceChecks.RunAsync(server.EndPoint, ServiceKind.Daytime, options, Transport.Tcp, Transport.Udp);
+    }
+
+    private static void OnlyThese(Dictionary<string, CaseResult> results, Verdict verdict, params string[] ids) =>
+        Assert.All(results.Values, r => Assert.True(r.Verdict == (ids.Contains(r.Case.Id) ? verdict : Verdict.Pass), $"{r.Case.Id}: {r.Verdict}: {r.Got}"));
+
+    [Theory]
+    [InlineData("Tue Dec  1 12:00:00 2026\r\n", "ctime")]
+    [InlineData("Tue, 01 Dec 2026 12:00:01 GMT\r\n", "RFC 1123")]
+    [InlineData("2026-12-01T11:59:59Z\n", "RFC 3339")]
+    public async Task AKnownFormatOnTime_PassesEveryCase_AndNamesTheFormat(string line, string format)
+    {
+        Dictionary<string, CaseResult> results = await CheckAsync(() => line);
+
+        OnlyThese(results, Verdict.Pass);
+        Assert.StartsWith($"{format}, ", results["daytime/tcp/clock"].Got, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoLines_WarnOnOneLine_OnBothTransports()
+    {
+        Dictionary<string, CaseResult> results = await CheckAsync(() => "Tuesday\r\n1 December 2026, noon\r\n");
+
+        OnlyThese(results, Verdict.Warn, "daytime/tcp/one-line", "daytime/udp/one-line");
+        Assert.Equal("2 lines (a line end at offset 7)", results["daytime/udp/one-line"].Got);
+    }
+
+    [Fact]
+    public async Task NotAscii_WarnsOnTheCharacters()
+    {
+        Dictionary<string, CaseResult> results = await CheckAsync(() => "mardi 1 décembre 2026 12:00:00\r\n");
+
+        OnlyThese(results, Verdict.Warn, "daytime/tcp/printable-ascii", "daytime/udp/printable-ascii");
+    }
+
+    [Fact]
+    public async Task LocalTimeAnHourAhead_IsAnInfoWarning_ThatNamesTheTimeZone()
+    {
+        Dictionary<string, CaseResult> results = await CheckAsync(() => "Tue Dec  1 13:00:00 2026\r\n");
+
+        OnlyThese(results, Verdict.Warn, "daytime/tcp/clock");
+        Assert.Equal("ctime, 3,600 s ahead of the local clock: a whole time-zone offset, so most likely local time (RFC 867 names no zone; UTC is what clients assume)", results["daytime/tcp/clock"].Got);
+    }
+
+    [Fact]
+    public async Task AnUnknownFormat_IsSaidSo_NotFailed()
+    {
+        Dictionary<string, CaseResult> results = await CheckAsync(() => "the twelfth hour of the first of December\r\n");
+
+        OnlyThese(results, Verdict.Pass);
+        Assert.StartsWith("a format not recognised", results["daytime/tcp/clock"].Got, StringComparison.Ordinal);
+    }
+}
