@@ -20,9 +20,6 @@ public sealed class DaytimeCasesTests
         return await ConformanceChecks.RunAsync(server.EndPoint, ServiceKind.Daytime, options, Transport.Tcp, Transport.Udp);
     }
 
-    private static void OnlyThese(Dictionary<string, CaseResult> results, Verdict verdict, params string[] ids) =>
-        Assert.All(results.Values, r => Assert.True(r.Verdict == (ids.Contains(r.Case.Id) ? verdict : Verdict.Pass), $"{r.Case.Id}: {r.Verdict}: {r.Got}"));
-
     [Theory]
     [InlineData("Tue Dec  1 12:00:00 2026\r\n", "ctime")]
     [InlineData("Tue, 01 Dec 2026 12:00:01 GMT\r\n", "RFC 1123")]
@@ -31,7 +28,7 @@ public sealed class DaytimeCasesTests
     {
         Dictionary<string, CaseResult> results = await CheckAsync(() => line);
 
-        OnlyThese(results, Verdict.Pass);
+        ConformanceChecks.OnlyThese(results, Verdict.Pass);
         Assert.StartsWith($"{format}, ", results["daytime/tcp/clock"].Got, StringComparison.Ordinal);
     }
 
@@ -40,7 +37,7 @@ public sealed class DaytimeCasesTests
     {
         Dictionary<string, CaseResult> results = await CheckAsync(() => "Tuesday\r\n1 December 2026, noon\r\n");
 
-        OnlyThese(results, Verdict.Warn, "daytime/tcp/one-line", "daytime/udp/one-line");
+        ConformanceChecks.OnlyThese(results, Verdict.Warn, "daytime/tcp/one-line", "daytime/udp/one-line");
         Assert.Equal("2 lines (a line end at offset 7)", results["daytime/udp/one-line"].Got);
     }
 
@@ -49,7 +46,7 @@ public sealed class DaytimeCasesTests
     {
         Dictionary<string, CaseResult> results = await CheckAsync(() => "mardi 1 décembre 2026 12:00:00\r\n");
 
-        OnlyThese(results, Verdict.Warn, "daytime/tcp/printable-ascii", "daytime/udp/printable-ascii");
+        ConformanceChecks.OnlyThese(results, Verdict.Warn, "daytime/tcp/printable-ascii", "daytime/udp/printable-ascii");
     }
 
     [Fact]
@@ -57,7 +54,7 @@ public sealed class DaytimeCasesTests
     {
         Dictionary<string, CaseResult> results = await CheckAsync(() => "Tue Dec  1 13:00:00 2026\r\n");
 
-        OnlyThese(results, Verdict.Warn, "daytime/tcp/clock");
+        ConformanceChecks.OnlyThese(results, Verdict.Warn, "daytime/tcp/clock");
         Assert.Equal("ctime, 3,600 s ahead of the local clock: a whole time-zone offset, so most likely local time (RFC 867 names no zone; UTC is what clients assume)", results["daytime/tcp/clock"].Got);
     }
 
@@ -66,7 +63,7 @@ public sealed class DaytimeCasesTests
     {
         Dictionary<string, CaseResult> results = await CheckAsync(() => "the twelfth hour of the first of December\r\n");
 
-        OnlyThese(results, Verdict.Pass);
+        ConformanceChecks.OnlyThese(results, Verdict.Pass);
         Assert.StartsWith("a format not recognised", results["daytime/tcp/clock"].Got, StringComparison.Ordinal);
     }
 }

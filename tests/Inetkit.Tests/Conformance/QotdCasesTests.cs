@@ -16,11 +16,6 @@ public sealed class QotdCasesTests
 
     private static Task<Dictionary<string, CaseResult>> CheckAsync(IPEndPoint server) => ConformanceChecks.RunAsync(server, ServiceKind.Qotd, Options, Transport.Tcp, Transport.Udp);
 
-    private static void OnlyThese(Dictionary<string, CaseResult> results, Verdict verdict, params string[] ids)
-    {
-        Assert.All(results.Values, r => Assert.True(r.Verdict == (ids.Contains(r.Case.Id) ? verdict : Verdict.Pass), $"{r.Case.Id}: {r.Verdict}: {r.Got}"));
-    }
-
     [Fact]
     public async Task AQuoteOf600Bytes_WarnsOnLengthOnBothTransports()
     {
@@ -29,7 +24,7 @@ public sealed class QotdCasesTests
 
         Dictionary<string, CaseResult> results = await CheckAsync(server.EndPoint);
 
-        OnlyThese(results, Verdict.Warn, "qotd/tcp/under-512-characters", "qotd/udp/under-512-characters");
+        ConformanceChecks.OnlyThese(results, Verdict.Warn, "qotd/tcp/under-512-characters", "qotd/udp/under-512-characters");
         Assert.Equal("600 bytes", results["qotd/udp/under-512-characters"].Got);
     }
 
@@ -41,7 +36,7 @@ public sealed class QotdCasesTests
 
         Dictionary<string, CaseResult> results = await CheckAsync(server.EndPoint);
 
-        OnlyThese(results, Verdict.Warn, "qotd/tcp/printable-ascii", "qotd/udp/printable-ascii");
+        ConformanceChecks.OnlyThese(results, Verdict.Warn, "qotd/tcp/printable-ascii", "qotd/udp/printable-ascii");
         Assert.Equal("0xC3 at offset 6 (not ASCII: UTF-8 or another encoding)", results["qotd/tcp/printable-ascii"].Got);
     }
 
@@ -57,7 +52,7 @@ public sealed class QotdCasesTests
         ServiceCheck check = await ConformanceRunner.RunAsync(server.EndPoint, ServiceKind.Qotd, Transport.Tcp, ConformanceSuite.All, Options, TestContext.Current.CancellationToken);
 
         Dictionary<string, CaseResult> results = check.Results.ToDictionary(r => r.Case.Id);
-        OnlyThese(results, Verdict.Fail, "qotd/tcp/one-message-then-close", "qotd/tcp/input-ignored");
+        ConformanceChecks.OnlyThese(results, Verdict.Fail, "qotd/tcp/one-message-then-close", "qotd/tcp/input-ignored");
         Assert.Equal("16 bytes, then nothing within 400 ms: the server did not close after its message", results["qotd/tcp/one-message-then-close"].Got);
     }
 
@@ -68,6 +63,6 @@ public sealed class QotdCasesTests
 
         Dictionary<string, CaseResult> results = await CheckAsync(server.EndPoint);
 
-        OnlyThese(results, Verdict.Fail, "qotd/udp/empty-datagram");
+        ConformanceChecks.OnlyThese(results, Verdict.Fail, "qotd/udp/empty-datagram");
     }
 }

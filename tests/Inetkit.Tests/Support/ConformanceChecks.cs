@@ -24,6 +24,10 @@ internal static class ConformanceChecks
         return results;
     }
 
+    /// <summary>Asserts that the cases named have <paramref name="verdict"/> and every other case passed.</summary>
+    public static void OnlyThese(Dictionary<string, CaseResult> results, Verdict verdict, params string[] ids) =>
+        Assert.All(results.Values, r => Assert.True(r.Verdict == (ids.Contains(r.Case.Id) ? verdict : Verdict.Pass), $"{r.Case.Id}: {r.Verdict}: {r.Got}"));
+
     /// <summary>
     /// Reads until the client's FIN, sending back at most <paramref name="echoLimit"/> bytes in all (0: a discard),
     /// then closes, or with <paramref name="closeAtEof"/> false stays open until the server stops.
