@@ -6,7 +6,7 @@ namespace Inetkit.Conformance;
 public static class ConformanceSuite
 {
     /// <summary>Every case of every service.</summary>
-    public static IReadOnlyList<ConformanceCase> All { get; } = [.. EchoStreamCases.All, .. EchoCases.All, .. DiscardCases.All, .. QotdCases.All, .. DaytimeCases.All, .. TimeCases.All];
+    public static IReadOnlyList<ConformanceCase> All { get; } = [.. EchoStreamCases.All, .. EchoCases.All, .. DiscardCases.All, .. ChargenCases.All, .. QotdCases.All, .. DaytimeCases.All, .. TimeCases.All];
 
     /// <summary>The cases whose id matches <paramref name="pattern"/>: <c>*</c> stands for any run of characters (<c>echo/udp/*</c>, <c>*/tcp/*</c>).</summary>
     public static IEnumerable<ConformanceCase> Matching(string pattern)

@@ -24,6 +24,7 @@ public sealed class ConformanceSuiteTests
     [Theory]
     [InlineData(ServiceKind.Echo)]
     [InlineData(ServiceKind.Discard)]
+    [InlineData(ServiceKind.Chargen)]
     [InlineData(ServiceKind.Qotd)]
     [InlineData(ServiceKind.Daytime)]
     [InlineData(ServiceKind.Time)]
