@@ -20,7 +20,7 @@ internal sealed partial class TcpAcceptLoop
     /// shutdown, close, with the reply and the FIN in one segment, and no .NET Socket unless the connection needs
     /// waiting (<see cref="ReplyConnection.Continue"/>). Making a Socket, switching it to non-blocking (two fcntl
     /// calls) and disposing of it cost 29-35 µs of server CPU an exchange where the C reference, which sends the
-    /// reply and the FIN apart, takes 21-26; this takes 21-26 (issue #11, docs/benchmarks.md). With --trace the
+    /// reply and the FIN apart, takes 20-28; this takes 22-26 (issue #11, docs/benchmarks.md). With --trace the
     /// portable loop runs instead, which narrates every call. Compiled fully optimized at once: the loop never
     /// returns, so tiered compilation would run it unoptimized until on-stack replacement, through a fresh
     /// server's first second of load.
