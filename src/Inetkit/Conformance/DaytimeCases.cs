@@ -26,12 +26,9 @@ internal static class DaytimeCases
         new(ServiceKind.Daytime, Transport.Tcp, "clock", CaseLevel.Info, Rfc, SyntaxQuote, async c => Clock(c, (await MessageChecks.ReadAsync(c, [])).Received)),
         new(ServiceKind.Daytime, Transport.Udp, "any-datagram", CaseLevel.Must, Rfc, UdpQuote, c => MessageChecks.UdpMessageAsync(c, Question, "the date")),
         new(ServiceKind.Daytime, Transport.Udp, "empty-datagram", CaseLevel.Must, Rfc, UdpQuote, c => MessageChecks.UdpMessageAsync(c, [], "the date")),
-        new(ServiceKind.Daytime, Transport.Udp, "one-line", CaseLevel.Should, Rfc, SyntaxQuote, c => OnDatagramAsync(c, OneLine)),
-        new(ServiceKind.Daytime, Transport.Udp, "printable-ascii", CaseLevel.Should, Rfc, SyntaxQuote, c => OnDatagramAsync(c, MessageChecks.Printable)),
+        new(ServiceKind.Daytime, Transport.Udp, "one-line", CaseLevel.Should, Rfc, SyntaxQuote, c => MessageChecks.OnDatagramAsync(c, Question, OneLine)),
+        new(ServiceKind.Daytime, Transport.Udp, "printable-ascii", CaseLevel.Should, Rfc, SyntaxQuote, c => MessageChecks.OnDatagramAsync(c, Question, MessageChecks.Printable)),
     ];
-
-    private static async Task<CaseOutcome> OnDatagramAsync(CaseContext context, Func<byte[], CaseOutcome> check) =>
-        await context.ExchangeAsync(Question) is { } line ? check(line) : CaseOutcome.Fail("the date", context.Silence);
 
     private static CaseOutcome OneLine(byte[] message)
     {

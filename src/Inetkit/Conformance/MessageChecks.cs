@@ -39,6 +39,10 @@ internal static class MessageChecks
         };
     }
 
+    /// <summary>Runs <paramref name="check"/> on the datagram that answers <paramref name="request"/>; a fail on silence.</summary>
+    public static async Task<CaseOutcome> OnDatagramAsync(CaseContext context, byte[] request, Func<byte[], CaseOutcome> check) =>
+        await context.ExchangeAsync(request) is { } message ? check(message) : CaseOutcome.Fail("an answering datagram", context.Silence);
+
     /// <summary>RFC 865 and 867 alike recommend "the ASCII printing characters, space, carriage return, and line feed".</summary>
     public static CaseOutcome Printable(byte[] message)
     {

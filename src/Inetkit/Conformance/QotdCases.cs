@@ -26,9 +26,9 @@ internal static class QotdCases
         new(ServiceKind.Qotd, Transport.Udp, "any-datagram", CaseLevel.Must, Rfc, UdpQuote, c => MessageChecks.UdpMessageAsync(c, Question, "a quote")),
         new(ServiceKind.Qotd, Transport.Udp, "empty-datagram", CaseLevel.Must, Rfc, UdpQuote, c => MessageChecks.UdpMessageAsync(c, [], "a quote")),
         new(ServiceKind.Qotd, Transport.Udp, "under-512-characters", CaseLevel.Should, Rfc, LengthQuote,
-            async c => await c.ExchangeAsync(Question) is { } quote ? Length(quote) : CaseOutcome.Fail("a quote", c.Silence)),
+            c => MessageChecks.OnDatagramAsync(c, Question, Length)),
         new(ServiceKind.Qotd, Transport.Udp, "printable-ascii", CaseLevel.Should, Rfc, CharactersQuote,
-            async c => await c.ExchangeAsync(Question) is { } quote ? MessageChecks.Printable(quote) : CaseOutcome.Fail("a quote", c.Silence)),
+            c => MessageChecks.OnDatagramAsync(c, Question, MessageChecks.Printable)),
     ];
 
     private static CaseOutcome Length(byte[] quote)
