@@ -34,12 +34,17 @@ public sealed class CaseContext
     /// <summary>The local clock.</summary>
     public TimeProvider Clock => Options.TimeProvider;
 
+    /// <summary>Connections accepted and datagrams answered so far: what a server that stops serving had served.</summary>
+    internal int Answered { get; private set; }
+
     /// <summary>A TCP connection to the server.</summary>
     internal async Task<ClientSocket> ConnectAsync()
     {
         try
         {
-            return await ClientSocket.OpenAsync([Server], _service, ClientOptions(Transport.Tcp), Cancellation);
+            ClientSocket socket = await ClientSocket.OpenAsync([Server], _service, ClientOptions(Transport.Tcp), Cancellation);
+            Answered++;
+            return socket;
         }
         catch (ClientException e) when (IsRefusal(e))
         {
@@ -62,6 +67,7 @@ public sealed class CaseContext
             {
                 await socket.SendAsync(request, Cancellation);
                 int length = await socket.ReceiveAsync(buffer, Cancellation);
+                Answered++;
                 return buffer[..length];
             }
             catch (ClientException e) when (IsRefusal(e))

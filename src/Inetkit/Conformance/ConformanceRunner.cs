@@ -41,7 +41,7 @@ public static class ConformanceRunner
             }
             catch (NotServedException e)
             {
-                outcome = CaseOutcome.Fail("the server to go on serving", $"it stopped: {e.Message}");
+                outcome = CaseOutcome.Fail("the server to go on serving", StoppedAfter(context.Answered, transport, e.Message));
             }
             catch (ClientException e)
             {
@@ -50,6 +50,19 @@ public static class ConformanceRunner
             results.Add(Apply(@case, outcome, Stopwatch.GetElapsedTime(started)));
         }
         return new ServiceCheck(server, service, transport, true, results);
+    }
+
+    /// <summary>What a server that stopped had served: the seed's one-shot Example #1 serves one datagram, then exits.</summary>
+    private static string StoppedAfter(int answered, Transport transport, string why)
+    {
+        string unit = transport == Transport.Udp ? "datagram" : "connection";
+        string served = answered switch
+        {
+            0 => $"it served no {unit}",
+            1 => $"it served one {unit} only",
+            _ => $"it served {answered} {unit}s, then stopped",
+        };
+        return $"{served} ({why})";
     }
 
     /// <summary>A failed should is a warning; an info case never fails.</summary>
