@@ -16,15 +16,17 @@ internal sealed class ClientSocket : IDisposable
     private readonly Tracer _trace;
     private readonly TimeSpan _timeout;
     private readonly string _name;
+    private readonly bool _connected;
     private bool _disposed;
 
-    private ClientSocket(Socket socket, IPEndPoint remote, Tracer trace, TimeSpan timeout, string name)
+    private ClientSocket(Socket socket, IPEndPoint remote, Tracer trace, TimeSpan timeout, string name, bool connected = true)
     {
         _socket = socket;
         Remote = remote;
         _trace = trace;
         _timeout = timeout;
         _name = name;
+        _connected = connected;
     }
 
     public IPEndPoint Remote { get; }
@@ -76,6 +78,30 @@ internal sealed class ClientSocket : IDisposable
         throw last!;
     }
 
+    /// <summary>
+    /// A UDP socket that is not connected, so that it sees a reply from any address and port (and no ICMP error):
+    /// for asking where a server's replies come from, or, with <paramref name="localPort"/>, from which port we send.
+    /// </summary>
+    /// <exception cref="SocketException">The local port cannot be bound (in use, or below 1024 without privilege).</exception>
+    public static ClientSocket OpenDatagram(IPEndPoint remote, ServiceKind service, ClientOptions options, int localPort = 0)
+    {
+        string name = $"{WellKnownPorts.Name(service)}/udp";
+        var trace = new Tracer(options.Trace, name);
+        var socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        trace.Call($"socket({Tracer.Family(remote.AddressFamily)}, SOCK_DGRAM)");
+        try
+        {
+            socket.Bind(new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, localPort));
+        }
+        catch (SocketException)
+        {
+            socket.Dispose();
+            throw;
+        }
+        trace.Call($"bind({Tracer.Of(socket.LocalEndPoint)})");
+        return new ClientSocket(socket, remote, trace, options.Timeout, name, connected: false);
+    }
+
     /// <summary>TCP: sendall. UDP: one datagram.</summary>
     public async Task SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
@@ -84,7 +110,9 @@ internal sealed class ClientSocket : IDisposable
             int sent = 0;
             do
             {
-                sent += await _socket.SendAsync(data[sent..], SocketFlags.None, cancellationToken);
+                sent += _connected
+                    ? await _socket.SendAsync(data[sent..], SocketFlags.None, cancellationToken)
+                    : await _socket.SendToAsync(data, SocketFlags.None, Remote, cancellationToken);
             }
             while (sent < data.Length && !IsUdp);
         }
@@ -123,6 +151,28 @@ internal sealed class ClientSocket : IDisposable
             _trace.Call(IsUdp ? $"recvfrom({buffer.Length}) -> {read} bytes from {Remote}" : read == 0 ? $"recv({buffer.Length}) -> 0 bytes (the server closed)" : $"recv({buffer.Length}) -> {read} bytes");
         }
         return read;
+    }
+
+    /// <summary>An unconnected UDP socket's next datagram and where it came from; waits at most the timeout.</summary>
+    public async Task<(int Length, IPEndPoint From)> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        using CancellationTokenSource limit = TimeoutSource(cancellationToken, timeout);
+        SocketReceiveFromResult got;
+        try
+        {
+            got = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(Remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0), limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ClientException(ClientFailure.Timeout, $"no reply to {Remote} ({_name}) within {Seconds(timeout ?? _timeout)}: No connection!");
+        }
+        catch (SocketException e)
+        {
+            throw Translate(e);
+        }
+        var from = (IPEndPoint)got.RemoteEndPoint;
+        _trace.Call($"recvfrom({buffer.Length}) -> {got.ReceivedBytes} bytes from {from}");
+        return (got.ReceivedBytes, from);
     }
 
     /// <summary>Receives without a timeout of its own (for measurement loops that keep their own clock); null when cancelled.</summary>
@@ -164,6 +214,18 @@ internal sealed class ClientSocket : IDisposable
             {
                 throw new ClientException(ClientFailure.WrongData, $"{Remote} ({_name}) sent more than {limit:N0} bytes without closing; that is not this service");
             }
+        }
+    }
+
+    /// <summary>Closes with SO_LINGER 0, so that the kernel sends RST instead of FIN: a client that vanishes mid-stream.</summary>
+    public void Reset()
+    {
+        if (!_disposed)
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+            _trace.Call("setsockopt(SO_LINGER, {on, 0})");
+            Dispose();
+            _trace.Call("  # the close sent RST: the connection is reset, not closed");
         }
     }
 

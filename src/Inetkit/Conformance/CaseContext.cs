@@ -82,6 +82,64 @@ public sealed class CaseContext
         return null;
     }
 
+    /// <summary>
+    /// Sends <paramref name="request"/> from an unconnected socket (bound to <paramref name="localPort"/>, 0: any) and
+    /// returns the first datagram that comes back from anywhere, with its source, trying again after silence like
+    /// <see cref="ExchangeAsync"/>; null if every try met silence.
+    /// </summary>
+    /// <exception cref="SocketException">The local port cannot be bound.</exception>
+    internal async Task<(byte[] Reply, IPEndPoint From)?> ExchangeFromAsync(ReadOnlyMemory<byte> request, int localPort = 0, bool once = false)
+    {
+        using var socket = ClientSocket.OpenDatagram(Server, _service, ClientOptions(Transport.Udp), localPort);
+        byte[] buffer = new byte[65536];
+        for (int attempt = 0; attempt <= (once ? 0 : Options.Retries); attempt++)
+        {
+            try
+            {
+                await socket.SendAsync(request, Cancellation);
+                (int length, IPEndPoint from) = await socket.ReceiveFromAsync(buffer, Cancellation);
+                Answered++;
+                return (buffer[..length], from);
+            }
+            catch (ClientException e) when (e.Failure == ClientFailure.Timeout)
+            {
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Every datagram that answers one <paramref name="request"/>: the first (trying again after silence unless
+    /// <paramref name="once"/>), then any more that follow within a quarter of the timeout. Empty on silence.
+    /// </summary>
+    internal async Task<List<byte[]>> ExchangeAllAsync(ReadOnlyMemory<byte> request, bool once)
+    {
+        using ClientSocket socket = await ClientSocket.OpenAsync([Server], _service, ClientOptions(Transport.Udp), Cancellation);
+        byte[] buffer = new byte[65536];
+        var replies = new List<byte[]>();
+        for (int attempt = 0; attempt <= (once ? 0 : Options.Retries) && replies.Count == 0; attempt++)
+        {
+            try
+            {
+                await socket.SendAsync(request, Cancellation);
+                replies.Add(buffer[..await socket.ReceiveAsync(buffer, Cancellation)]);
+                Answered++;
+                while (true)
+                {
+                    replies.Add(buffer[..await socket.ReceiveAsync(buffer, Cancellation, Options.Timeout / 4)]);
+                }
+            }
+            catch (ClientException e) when (IsRefusal(e))
+            {
+                throw new NotServedException(e.Message);
+            }
+            catch (ClientException e) when (e.Failure == ClientFailure.Timeout)
+            {
+            }
+        }
+        return replies;
+    }
+
     /// <summary>"no reply in N s after K tries", for a case's Got.</summary>
     internal string Silence => $"no reply within {ClientSocket.Seconds(Options.Timeout)}, {Options.Retries + 1} datagrams sent";
 

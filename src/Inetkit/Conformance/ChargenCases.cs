@@ -19,6 +19,7 @@ internal static class ChargenCases
     [
         new(ServiceKind.Chargen, Transport.Tcp, "pattern-two-periods", CaseLevel.Must, Rfc, PatternQuote, StreamAsync),
         new(ServiceKind.Chargen, Transport.Udp, "pattern-up-to-512", CaseLevel.Must, Rfc, UdpQuote, DatagramAsync),
+        .. DatagramCases.For(ServiceKind.Chargen, Rfc, UdpQuote),
     ];
 
     private static async Task<CaseOutcome> StreamAsync(CaseContext context)

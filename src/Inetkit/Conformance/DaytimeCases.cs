@@ -28,6 +28,7 @@ internal static class DaytimeCases
         new(ServiceKind.Daytime, Transport.Udp, "empty-datagram", CaseLevel.Must, Rfc, UdpQuote, c => MessageChecks.UdpMessageAsync(c, [], "the date")),
         new(ServiceKind.Daytime, Transport.Udp, "one-line", CaseLevel.Should, Rfc, SyntaxQuote, c => MessageChecks.OnDatagramAsync(c, Question, OneLine)),
         new(ServiceKind.Daytime, Transport.Udp, "printable-ascii", CaseLevel.Should, Rfc, SyntaxQuote, c => MessageChecks.OnDatagramAsync(c, Question, MessageChecks.Printable)),
+        .. DatagramCases.For(ServiceKind.Daytime, Rfc, UdpQuote),
     ];
 
     private static CaseOutcome OneLine(byte[] message)

@@ -8,6 +8,8 @@ internal static class DiscardCases
 {
     private const string Rfc = "RFC 863";
 
+    private const string UdpQuote = "When a datagram is received, it is thrown away. No response is sent.";
+
     public static IEnumerable<ConformanceCase> All { get; } =
     [
         new(ServiceKind.Discard, Transport.Tcp, "1mib-nothing-back", CaseLevel.Must, Rfc,
@@ -15,7 +17,8 @@ internal static class DiscardCases
         new(ServiceKind.Discard, Transport.Tcp, "closes-after-half-close", CaseLevel.Should, Rfc,
             "This continues until the calling user terminates the connection.", ClosesAfterHalfCloseAsync),
         new(ServiceKind.Discard, Transport.Udp, "nothing-back", CaseLevel.Must, Rfc,
-            "When a datagram is received, it is thrown away. No response is sent.", NothingBackUdpAsync),
+            UdpQuote, NothingBackUdpAsync),
+        .. DatagramCases.For(ServiceKind.Discard, Rfc, UdpQuote),
     ];
 
     private const int MiB = 1 << 20;

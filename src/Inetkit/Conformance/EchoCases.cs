@@ -20,6 +20,7 @@ internal static class EchoCases
         .. DatagramSizes.Select(size => new ConformanceCase(ServiceKind.Echo, Transport.Udp, $"datagram-{size}", CaseLevel.Must, Rfc, UdpQuote,
             c => SameDatagramAsync(c, Payload(size, seed: size)))),
         new(ServiceKind.Echo, Transport.Udp, "empty-datagram", CaseLevel.Must, Rfc, UdpQuote, c => SameDatagramAsync(c, [])),
+        .. DatagramCases.For(ServiceKind.Echo, Rfc, UdpQuote),
     ];
 
     private static async Task<CaseOutcome> SameDatagramAsync(CaseContext context, byte[] request)

@@ -29,6 +29,7 @@ internal static class QotdCases
             c => MessageChecks.OnDatagramAsync(c, Question, Length)),
         new(ServiceKind.Qotd, Transport.Udp, "printable-ascii", CaseLevel.Should, Rfc, CharactersQuote,
             c => MessageChecks.OnDatagramAsync(c, Question, MessageChecks.Printable)),
+        .. DatagramCases.For(ServiceKind.Qotd, Rfc, UdpQuote),
     ];
 
     private static CaseOutcome Length(byte[] quote)

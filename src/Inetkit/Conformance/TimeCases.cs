@@ -9,6 +9,8 @@ internal static class TimeCases
 {
     private const string Rfc = "RFC 868";
 
+    private const string UdpQuote = "U: Send an empty datagram to port 37. ... S: Send a datagram containing the time as a 32 bit binary number.";
+
     private const string ValueQuote = "The time is the number of seconds since 00:00 (midnight) 1 January 1900 GMT";
 
     /// <summary>How far the server's clock may be from ours before the value is wrong (RFC 868 counts whole seconds).</summary>
@@ -23,10 +25,10 @@ internal static class TimeCases
             "S: Send the time as a 32 bit binary number. ... S: Close the connection.", FourBytesThenCloseAsync),
         new(ServiceKind.Time, Transport.Tcp, "seconds-since-1900", CaseLevel.Must, Rfc, ValueQuote,
             async c => Value(c, await ReadTcpAsync(c))),
-        new(ServiceKind.Time, Transport.Udp, "empty-datagram", CaseLevel.Must, Rfc,
-            "U: Send an empty datagram to port 37. ... S: Send a datagram containing the time as a 32 bit binary number.", EmptyDatagramAsync),
+        new(ServiceKind.Time, Transport.Udp, "empty-datagram", CaseLevel.Must, Rfc, UdpQuote, EmptyDatagramAsync),
         new(ServiceKind.Time, Transport.Udp, "seconds-since-1900", CaseLevel.Must, Rfc, ValueQuote,
             async c => await c.ExchangeAsync(Array.Empty<byte>()) is { } reply ? Value(c, reply) : CaseOutcome.Fail("a 4-byte reply", c.Silence)),
+        .. DatagramCases.For(ServiceKind.Time, Rfc, UdpQuote),
     ];
 
     private static async Task<byte[]> ReadTcpAsync(CaseContext context)

@@ -54,4 +54,109 @@ public sealed class EchoStreamCasesTests
         Assert.Equal(Verdict.Fail, results["echo/tcp/1mib-large-pieces"].Verdict);
         Assert.EndsWith(")", results["echo/tcp/1mib-large-pieces"].Got, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AnEchoThatServesOneConnectionAtATime_WarnsOnTwoClients_AndSaysTheSecondWaited()
+    {
+        // accept(), echo until EOF, accept() again: the second client's connect completes in the backlog and waits.
+        var oneAtATime = new SemaphoreSlim(1);
+        Func<Socket, CancellationToken, Task> echo = ConformanceChecks.Reader(echoLimit: long.MaxValue);
+        await using var server = DefectServer.Tcp(async (client, ct) =>
+        {
+            await oneAtATime.WaitAsync(ct);
+            try
+            {
+                await echo(client, ct);
+            }
+            finally
+            {
+                oneAtATime.Release();
+            }
+        });
+
+        Dictionary<string, CaseResult> results = await CheckTcpAsync(server.EndPoint);
+
+        Assert.Equal(
+            (Verdict.Warn, "the second connection: no echo within 500 ms (or the server closed) while the first stayed open: the server serves one client at a time; it came once the first closed"),
+            (results["echo/tcp/two-clients"].Verdict, results["echo/tcp/two-clients"].Got));
+        ConformanceChecks.OnlyThese(results, Verdict.Warn, "echo/tcp/two-clients");
+    }
+
+    [Fact]
+    public async Task AnEchoThatDiesOfAReset_WarnsOnSurvivesReset_AndSaysNothingListens()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "reads the connection's state from TCP_INFO");
+        // Each connection served on its own, and the program ends (a C server's SIGPIPE, an uncaught
+        // ConnectionResetError) once a client has reset. It is found at the next accept, from the kernel's own
+        // state of the connection, so that the death comes before that client is served, every time.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(16);
+        var endPoint = (IPEndPoint)listener.LocalEndPoint!;
+        var open = new List<Socket>();
+        var handlers = new List<Task>();
+        Task accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    Socket client = await listener.AcceptAsync(TestContext.Current.CancellationToken);
+                    lock (open)
+                    {
+                        if (open.Any(WasReset))
+                        {
+                            client.Dispose();
+                            listener.Dispose();
+                            return;
+                        }
+                        open.Add(client);
+                    }
+                    handlers.Add(EchoAsync(client, open));
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+            }
+        }, TestContext.Current.CancellationToken);
+
+        ServiceCheck check = await ConformanceRunner.RunAsync(endPoint, ServiceKind.Echo, Transport.Tcp, ConformanceSuite.All.Where(c => !ConformanceChecks.IsShared(c)), Options, TestContext.Current.CancellationToken);
+        listener.Dispose();
+        await accepting;
+        lock (open)
+        {
+            open.ForEach(c => c.Dispose());
+        }
+        await Task.WhenAll(handlers);
+
+        CaseResult reset = Assert.Single(check.Results, r => r.Case.Id == "echo/tcp/survives-reset");
+        Assert.Equal((Verdict.Warn, "connection 1 after the reset: no echo within 500 ms (or the server closed)"), (reset.Verdict, reset.Got));
+        Assert.All(check.Results.TakeWhile(r => r != reset), r => Assert.True(r.Verdict == Verdict.Pass, $"{r.Case.Id}: {r.Got}"));
+    }
+
+    /// <summary>Echoes until the client's FIN; a connection that ends well leaves <paramref name="open"/> before its close.</summary>
+    private static async Task EchoAsync(Socket client, List<Socket> open)
+    {
+        try
+        {
+            await ConformanceChecks.Reader(echoLimit: long.MaxValue)(client, TestContext.Current.CancellationToken);
+            lock (open)
+            {
+                open.Remove(client);
+            }
+            client.Shutdown(SocketShutdown.Send);
+            client.Dispose();
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>TCP_INFO's first byte is the state: TCP_CLOSE (7) for a connection still open here is one the client reset.</summary>
+    private static bool WasReset(Socket connection)
+    {
+        const int IpProtoTcp = 6, TcpInfo = 11, TcpClose = 7;
+        byte[] info = new byte[8];
+        return connection.GetRawSocketOption(IpProtoTcp, TcpInfo, info) > 0 && info[0] == TcpClose;
+    }
 }

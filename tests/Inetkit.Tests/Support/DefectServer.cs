@@ -24,8 +24,19 @@ internal sealed class DefectServer : IAsyncDisposable
     }
 
     private DefectServer(Func<Socket, CancellationToken, Task>? tcp, Func<byte[], byte[]?>? udp, bool handler)
+        : this(tcp, udp is null ? null : async (socket, request, from, ct) =>
+        {
+            if (udp(request) is { } reply)
+            {
+                await socket.SendToAsync(reply, SocketFlags.None, from, ct);
+            }
+        })
     {
         _ = handler;
+    }
+
+    private DefectServer(Func<Socket, CancellationToken, Task>? tcp, Func<Socket, byte[], EndPoint, CancellationToken, Task>? udp)
+    {
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
         _listener.Listen(64);
@@ -36,6 +47,12 @@ internal sealed class DefectServer : IAsyncDisposable
 
     /// <summary>TCP only: <paramref name="serve"/> serves each connection; the server then half-closes and closes it.</summary>
     public static DefectServer Tcp(Func<Socket, CancellationToken, Task> serve) => new(serve, null, handler: true);
+
+    /// <summary>UDP only: <paramref name="answer"/> gets the socket, each datagram and its source, and answers as it likes.</summary>
+    public static DefectServer Udp(Func<Socket, byte[], EndPoint, CancellationToken, Task> answer) => new(null, answer);
+
+    /// <summary>Closes the listening socket, as a server that died would: later connects are refused.</summary>
+    public void StopListening() => _listener.Dispose();
 
     public IPEndPoint EndPoint { get; }
 
@@ -79,7 +96,7 @@ internal sealed class DefectServer : IAsyncDisposable
         }
     }
 
-    private async Task ServeUdpAsync(Func<byte[], byte[]?> answer)
+    private async Task ServeUdpAsync(Func<Socket, byte[], EndPoint, CancellationToken, Task> answer)
     {
         byte[] buffer = new byte[65536];
         try
@@ -87,10 +104,7 @@ internal sealed class DefectServer : IAsyncDisposable
             while (true)
             {
                 SocketReceiveFromResult got = await _udp.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
-                if (answer(buffer[..got.ReceivedBytes]) is { } reply)
-                {
-                    await _udp.SendToAsync(reply, SocketFlags.None, got.RemoteEndPoint, _stop.Token);
-                }
+                await answer(_udp, buffer[..got.ReceivedBytes], got.RemoteEndPoint, _stop.Token);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
