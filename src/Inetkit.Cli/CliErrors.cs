@@ -28,7 +28,7 @@ internal static class CliErrors
                 ClientFailure.WrongData => ExitCodes.WrongData,
                 _ => ExitCodes.Failure,
             }),
-            ScanInputException e => ($"scan: {e.Message}", ExitCodes.Usage),
+            InputException e => ($"{e.Command}: {e.Message}", ExitCodes.Usage),
             UnauthorizedScanException e => ($"scan refused: {e.Message}", ExitCodes.Refused),
             ScopeException e => ($"scan refused: {e.Message}. {ScanAuthorization.Warning}", ExitCodes.Refused),
             ScanResourceException e => ($"scan: {e.Message}", ExitCodes.Failure),

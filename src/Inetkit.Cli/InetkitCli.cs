@@ -7,7 +7,7 @@ internal static class InetkitCli
 {
     public static RootCommand Build(CliConsole console, CancellationToken stop, ScanEnvironment? scan = null)
     {
-        var root = new RootCommand("inetkit: the classic Internet socket services (RFC 862-868): servers, clients and an authorized-only scanner.");
+        var root = new RootCommand("inetkit: the classic Internet socket services (RFC 862-868): servers, clients, a conformance checker and an authorized-only scanner.");
         root.Subcommands.Add(ServeCommand.Create(console.Out, console.Error, stop));
         root.Subcommands.Add(EchoCommand.Create(console));
         root.Subcommands.Add(OneShotCommands.Qotd(console));
@@ -16,6 +16,7 @@ internal static class InetkitCli
         root.Subcommands.Add(ThroughputCommands.Chargen(console));
         root.Subcommands.Add(ThroughputCommands.Discard(console));
         root.Subcommands.Add(ScanCommand.Create(console, scan ?? ScanEnvironment.System));
+        root.Subcommands.Add(CheckCommand.Create(console, scan ?? ScanEnvironment.System));
         return root;
     }
 

@@ -26,5 +26,14 @@ internal sealed record ScanRequest
     public string CommandLine { get; init; } = "inetkit scan";
 }
 
+/// <summary>Bad input to a command (exit 2), reported as <c>COMMAND: message</c>.</summary>
+internal class InputException(string command, string message) : Exception(message)
+{
+    public string Command { get; } = command;
+}
+
 /// <summary>Bad input to the scan command (exit 2): a target, a port list, a file of targets.</summary>
-internal sealed class ScanInputException(string message) : Exception(message);
+internal sealed class ScanInputException(string message) : InputException("scan", message);
+
+/// <summary>Bad input to the check command (exit 2): a target, a service, a case pattern, a file of targets.</summary>
+internal sealed class CheckInputException(string message) : InputException("check", message);

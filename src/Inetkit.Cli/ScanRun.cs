@@ -51,12 +51,12 @@ internal static class ScanRun
         var items = new List<string>(request.Targets);
         foreach (string file in request.InputLists)
         {
-            items.AddRange(ReadList(file, "-iL", console));
+            items.AddRange(TargetLists.Read(file, "-iL", "scan", console, m => new ScanInputException(m)));
         }
         var exclusions = request.Exclusions.SelectMany(e => e.Split(',')).ToList();
         foreach (string file in request.ExclusionFiles)
         {
-            exclusions.AddRange(ReadList(file, "--exclude-file", console));
+            exclusions.AddRange(TargetLists.Read(file, "--exclude-file", "scan", console, m => new ScanInputException(m)));
         }
         if (items.All(string.IsNullOrWhiteSpace))
         {
@@ -70,28 +70,6 @@ internal static class ScanRun
         {
             throw new ScanInputException($"targets: {e.Message}");
         }
-    }
-
-    // A target list far longer than any scan of this kind needs (a million addresses take some 16 MB), and a bound
-    // on what "-iL /dev/zero" or an endless pipe can make us hold.
-    private const long MaxListBytes = 64L << 20;
-
-    private static IEnumerable<string> ReadList(string file, string option, CliConsole console)
-    {
-        string text;
-        try
-        {
-            text = file == "-" ? BoundedText.Read(console.In, MaxListBytes) : BoundedText.DecodeUtf8(BoundedText.ReadFile(file, MaxListBytes), strict: false);
-        }
-        catch (TextTooLargeException)
-        {
-            throw new ScanInputException($"{option} {file}: holds more than {MaxListBytes:N0} bytes; split the list and scan it in parts");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ScanInputException($"{option} {file}: {e.Message}");
-        }
-        return text.Split('\n').Select(line => line.Split('#')[0]).SelectMany(line => line.Split([' ', '\t', '\r', ','], StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static PortSpec ParsePorts(ScanRequest request)

@@ -16,6 +16,19 @@ public sealed record ServiceAddress(string Host, int Port)
     /// <exception cref="FormatException">Empty host, a port that is not 1-65535, or a malformed bracket.</exception>
     public static ServiceAddress Parse(string text, ServiceKind service, int? port = null, int portOffset = WellKnownPorts.DefaultOffset)
     {
+        (string host, int? given) = Split(text);
+        int chosen = port ?? given ?? WellKnownPorts.PortFor(service, portOffset);
+        if (chosen is < 1 or > 65535)
+        {
+            throw new FormatException($"'{text}': port {chosen} is outside 1-65535");
+        }
+        return new ServiceAddress(host, chosen);
+    }
+
+    /// <summary>The host of <c>HOST[:PORT]</c> and its port, null where none is written (<c>check</c> then decides).</summary>
+    /// <exception cref="FormatException">Empty host, a port that is not 1-65535, or a malformed bracket.</exception>
+    public static (string Host, int? Port) Split(string text)
+    {
         ArgumentNullException.ThrowIfNull(text);
         string host = text.Trim();
         string? portText = null;
@@ -44,27 +57,19 @@ public sealed record ServiceAddress(string Host, int Port)
         {
             throw new FormatException($"'{text}': no host");
         }
-        int chosen;
-        if (port is { } given)
+        if (portText is null)
         {
-            chosen = given;
+            return (host, null);
         }
-        else if (portText is not null)
+        if (!PlainDecimal.TryParse(portText, out int port))
         {
-            if (!PlainDecimal.TryParse(portText, out chosen))
-            {
-                throw new FormatException($"'{text}': '{portText}' is not a port number");
-            }
+            throw new FormatException($"'{text}': '{portText}' is not a port number");
         }
-        else
+        if (port is < 1 or > 65535)
         {
-            chosen = WellKnownPorts.PortFor(service, portOffset);
+            throw new FormatException($"'{text}': port {port} is outside 1-65535");
         }
-        if (chosen is < 1 or > 65535)
-        {
-            throw new FormatException($"'{text}': port {chosen} is outside 1-65535");
-        }
-        return new ServiceAddress(host, chosen);
+        return (host, port);
     }
 
     /// <summary>The addresses to try, IP literals as they are, names through DNS (IPv4 first, as most servers listen there).</summary>

@@ -3,6 +3,9 @@ namespace Inetkit.Conformance;
 /// <summary>Says where two byte strings part: the first differing offset, both bytes there, and the lengths.</summary>
 public static class ByteDifference
 {
+    /// <summary><c>1 byte</c>, <c>1,472 bytes</c>.</summary>
+    public static string Bytes(long count) => count == 1 ? "1 byte" : $"{count:N0} bytes";
+
     /// <summary>One line: identical, cut short, longer, or the first differing offset with both bytes; and both lengths.</summary>
     public static string Describe(ReadOnlySpan<byte> expected, ReadOnlySpan<byte> got)
     {
@@ -10,7 +13,7 @@ public static class ByteDifference
         string lengths = $"{got.Length:N0} bytes where {expected.Length:N0} were expected";
         if (common == expected.Length && common == got.Length)
         {
-            return $"{got.Length:N0} bytes, identical";
+            return $"{Bytes(got.Length)}, identical";
         }
         if (common == got.Length)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Inetkit.Clients;
 using Inetkit.Protocol;
+using Inetkit.Scanning.Internal;
 
 namespace Inetkit.Conformance;
 
@@ -14,13 +15,20 @@ public sealed class CaseContext
 {
     private readonly ServiceKind _service;
 
+    // The scanner's pacer, on the wall clock (Options.TimeProvider may be a test's frozen one).
+    private readonly ScanPacer? _pacer;
+
     internal CaseContext(IPEndPoint server, ServiceKind service, CheckOptions options, CancellationToken cancellationToken)
     {
         Server = server;
         _service = service;
         Options = options;
         Cancellation = cancellationToken;
+        _pacer = options.Rate is > 0 ? new ScanPacer(options.Rate, paceUdpHosts: false, TimeProvider.System) : null;
     }
+
+    /// <summary>Waits for the next slot of <see cref="CheckOptions.Rate"/> before a connection or a datagram.</summary>
+    private ValueTask PaceAsync() => _pacer?.WaitAsync(0, udpBeyondLoopback: false, Cancellation) ?? ValueTask.CompletedTask;
 
     /// <summary>The address and port checked.</summary>
     public IPEndPoint Server { get; }
@@ -40,6 +48,7 @@ public sealed class CaseContext
     /// <summary>A TCP connection to the server.</summary>
     internal async Task<ClientSocket> ConnectAsync()
     {
+        await PaceAsync();
         try
         {
             ClientSocket socket = await ClientSocket.OpenAsync([Server], _service, ClientOptions(Transport.Tcp), Cancellation);
@@ -65,6 +74,7 @@ public sealed class CaseContext
         {
             try
             {
+                await PaceAsync();
                 await socket.SendAsync(request, Cancellation);
                 int length = await socket.ReceiveAsync(buffer, Cancellation);
                 Answered++;
@@ -96,6 +106,7 @@ public sealed class CaseContext
         {
             try
             {
+                await PaceAsync();
                 await socket.SendAsync(request, Cancellation);
                 (int length, IPEndPoint from) = await socket.ReceiveFromAsync(buffer, Cancellation);
                 Answered++;
@@ -121,6 +132,7 @@ public sealed class CaseContext
         {
             try
             {
+                await PaceAsync();
                 await socket.SendAsync(request, Cancellation);
                 replies.Add(buffer[..await socket.ReceiveAsync(buffer, Cancellation)]);
                 Answered++;

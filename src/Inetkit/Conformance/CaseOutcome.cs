@@ -22,6 +22,6 @@ public sealed record CaseOutcome(Verdict Verdict, string Expected, string Got)
     /// <summary>Pass when <paramref name="got"/> equals <paramref name="expected"/> byte for byte, else a fail naming the first difference.</summary>
     public static CaseOutcome SameBytes(string what, ReadOnlySpan<byte> expected, ReadOnlySpan<byte> got) =>
         expected.SequenceEqual(got)
-            ? Pass(what, $"{got.Length:N0} bytes, identical")
+            ? Pass(what, $"{ByteDifference.Bytes(got.Length)}, identical")
             : Fail(what, ByteDifference.Describe(expected, got));
 }

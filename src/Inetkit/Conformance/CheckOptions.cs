@@ -15,6 +15,12 @@ public sealed record CheckOptions
     /// <summary>If set, receives one line per socket call, in the words <c>serve --trace</c> uses.</summary>
     public Action<string>? Trace { get; init; }
 
+    /// <summary>
+    /// Most connections and datagrams started per second (null: no cap). <c>check</c> sets the scanner's pace beyond
+    /// loopback (300/s), so that a check is never a flood toward someone else's host.
+    /// </summary>
+    public double? Rate { get; init; }
+
     /// <summary>The local clock, which the time and daytime cases compare with.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -54,8 +54,8 @@ internal static class DatagramCases
         string got = replies.Count switch
         {
             0 => $"no reply within {ClientSocket.Seconds(context.Options.Timeout)}",
-            1 => $"{bytes:N0} bytes in one datagram: amplification {bytes}x",
-            _ => $"{bytes:N0} bytes in {replies.Count} datagrams: amplification {bytes}x",
+            1 => $"{ByteDifference.Bytes(bytes)} in one datagram: amplification {bytes}x",
+            _ => $"{ByteDifference.Bytes(bytes)} in {replies.Count} datagrams: amplification {bytes}x",
         };
         return bytes <= 1 ? CaseOutcome.Pass(Expected, got)
             : CaseOutcome.Notice(Expected, $"{got}; beyond loopback, a spoofed request turns this server into a reflector (cap replies at the request's length)");

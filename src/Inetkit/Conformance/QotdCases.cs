@@ -36,7 +36,7 @@ internal static class QotdCases
     {
         const string Expected = "under 512 characters";
         return quote.Length == 0 ? CaseOutcome.Fail(Expected, "no quote")
-            : quote.Length < 512 ? CaseOutcome.Pass(Expected, $"{quote.Length:N0}")
+            : quote.Length < 512 ? CaseOutcome.Pass(Expected, $"{quote.Length:N0} bytes")
             : CaseOutcome.Fail(Expected, $"{quote.Length:N0} bytes");
     }
 }

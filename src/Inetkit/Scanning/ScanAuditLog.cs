@@ -9,9 +9,9 @@ namespace Inetkit.Scanning;
 /// </summary>
 public static class ScanAuditLog
 {
-    /// <summary>Appends one line for a scan about to start.</summary>
-    /// <exception cref="IOException">The log cannot be written; a scan beyond loopback must not run unrecorded.</exception>
-    public static void Append(string path, DateTimeOffset time, IEnumerable<string> targets, string ports, ScanScope scope)
+    /// <summary>Appends one line for a scan (or, with <paramref name="command"/>, a check) about to start.</summary>
+    /// <exception cref="IOException">The log cannot be written; traffic beyond loopback must not start unrecorded.</exception>
+    public static void Append(string path, DateTimeOffset time, IEnumerable<string> targets, string ports, ScanScope scope, string? command = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(scope);
@@ -19,6 +19,10 @@ public static class ScanAuditLog
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
+            if (command is not null)
+            {
+                json.WriteString("command", command);
+            }
             json.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
             json.WriteStartArray("targets");
             foreach (string target in targets)

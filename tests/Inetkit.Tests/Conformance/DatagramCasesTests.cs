@@ -60,7 +60,7 @@ public sealed class DatagramCasesTests
     }
 
     [Theory]
-    [InlineData("echo", 1, 1, Verdict.Pass, "1 bytes in one datagram: amplification 1x")]
+    [InlineData("echo", 1, 1, Verdict.Pass, "1 byte in one datagram: amplification 1x")]
     [InlineData("chargen", 512, 1, Verdict.Warn, "512 bytes in one datagram: amplification 512x; beyond loopback, a spoofed request turns this server into a reflector (cap replies at the request's length)")]
     [InlineData("qotd", 100, 3, Verdict.Warn, "300 bytes in 3 datagrams: amplification 300x; beyond loopback, a spoofed request turns this server into a reflector (cap replies at the request's length)")]
     [InlineData("discard", 0, 0, Verdict.Pass, "no reply within 300 ms")]

@@ -15,10 +15,14 @@ internal sealed class ScanCli : IDisposable
     private readonly ConcurrentQueue<string> _lookups = new();
     private readonly ConcurrentQueue<string> _unexpected = new();
 
-    public ScanCli(TimeProvider? time = null)
+    private readonly string _command;
+
+    /// <summary>A runner of <c>inetkit scan</c>, or of <paramref name="command"/> (check goes through the same gate).</summary>
+    public ScanCli(TimeProvider? time = null, string command = "scan")
     {
         Time = time ?? TimeProvider.System;
-        Directory = System.IO.Directory.CreateTempSubdirectory("inetkit-scan-").FullName;
+        _command = command;
+        Directory = System.IO.Directory.CreateTempSubdirectory($"inetkit-{command}-").FullName;
     }
 
     /// <summary>Names the resolver knows, and what it answers for each.</summary>
@@ -61,8 +65,8 @@ internal sealed class ScanCli : IDisposable
         var output = new LineWriter();
         var error = new LineWriter();
         using var timeout = TestTimeout.Create();
-        int code = await InetkitCli.RunAsync(["scan", .. args], CliConsole.Captured(output, error, stdin), timeout.Token, environment).WaitAsync(timeout.Token);
-        TestContext.Current.TestOutputHelper?.WriteLine($"inetkit scan {string.Join(' ', args)} -> exit {code}\nstdout:\n{output}\nstderr:\n{error}");
+        int code = await InetkitCli.RunAsync([_command, .. args], CliConsole.Captured(output, error, stdin), timeout.Token, environment).WaitAsync(timeout.Token);
+        TestContext.Current.TestOutputHelper?.WriteLine($"inetkit {_command} {string.Join(' ', args)} -> exit {code}\nstdout:\n{output}\nstderr:\n{error}");
         Assert.True(_unexpected.IsEmpty, $"the scan asked the resolver for names the test did not expect: {string.Join(", ", _unexpected)}");
         return (code, output.ToString(), error.ToString());
     }
