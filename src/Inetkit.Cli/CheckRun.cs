@@ -30,7 +30,7 @@ internal static class CheckRun
             List<PlannedTarget> targets = Plan(request, console);
             ScanScope? scope = request.Scope is { } scopePath ? ScanScope.Load(scopePath) : null;
             DateTimeOffset now = environment.Time.GetUtcNow();
-            ScanAuthorization.CheckBeforeResolving(TargetSpec.Parse(targets.Select(t => t.Host)), scope, now);
+            ScanAuthorization.CheckBeforeResolving(TargetSpec.Parse(targets.Select(t => t.Host)), scope, now, "checking");
             List<IPAddress> addresses = [];
             foreach (PlannedTarget target in targets)
             {
@@ -197,7 +197,7 @@ internal static class CheckRun
             throw new CheckInputException($"'{target.Text}': cannot resolve {target.Host} ({e.Message}); check the spelling or give an address");
         }
         // Every address the name has must be allowed, not only the one used: the next lookup may answer another.
-        ScanAuthorization.CheckResolved(target.Host, addresses, scope, now);
+        ScanAuthorization.CheckResolved(target.Host, addresses, scope, now, "checking");
         return addresses.OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).FirstOrDefault()
             ?? throw new CheckInputException($"'{target.Text}': {target.Host} has no addresses");
     }

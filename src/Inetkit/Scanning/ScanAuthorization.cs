@@ -33,14 +33,14 @@ public static class ScanAuthorization
 
     /// <summary>Checks address ranges and host names (by name) before anything is resolved or sent.</summary>
     /// <exception cref="UnauthorizedScanException">A target outside loopback with no scope, an expired scope, or a target outside the scope.</exception>
-    public static void CheckBeforeResolving(TargetSpec targets, ScanScope? scope, DateTimeOffset now)
+    public static void CheckBeforeResolving(TargetSpec targets, ScanScope? scope, DateTimeOffset now, string activity = "scanning")
     {
         ArgumentNullException.ThrowIfNull(targets);
         foreach (AddressRange range in targets.Ranges)
         {
             if (!IsLoopback(range))
             {
-                RequireScope(scope, now, range.ToString());
+                RequireScope(scope, now, range.ToString(), activity);
                 if (!scope!.Covers(range))
                 {
                     throw new UnauthorizedScanException($"{range} is outside the scope of {scope.Reference} (authorized by {scope.AuthorizedBy})");
@@ -53,7 +53,7 @@ public static class ScanAuthorization
             {
                 continue;
             }
-            RequireScope(scope, now, name);
+            RequireScope(scope, now, name, activity);
             if (!scope!.CoversName(name))
             {
                 throw new UnauthorizedScanException($"{name} is not named in the scope of {scope.Reference}; list it there by name");
@@ -63,7 +63,7 @@ public static class ScanAuthorization
 
     /// <summary>Checks what a host name resolved to: each address must be loopback or inside the scope.</summary>
     /// <exception cref="UnauthorizedScanException">An address outside both.</exception>
-    public static void CheckResolved(string name, IEnumerable<IPAddress> addresses, ScanScope? scope, DateTimeOffset now)
+    public static void CheckResolved(string name, IEnumerable<IPAddress> addresses, ScanScope? scope, DateTimeOffset now, string activity = "scanning")
     {
         ArgumentNullException.ThrowIfNull(addresses);
         foreach (IPAddress address in addresses)
@@ -72,7 +72,7 @@ public static class ScanAuthorization
             {
                 continue;
             }
-            RequireScope(scope, now, $"{name} ({address})");
+            RequireScope(scope, now, $"{name} ({address})", activity);
             if (!scope!.Covers(address))
             {
                 throw new UnauthorizedScanException($"{name} resolves to {address}, which is outside the scope of {scope.Reference}");
@@ -85,11 +85,11 @@ public static class ScanAuthorization
             ? range.First >> 24 == 127 && range.Last >> 24 == 127
             : range.First == UInt128.One && range.Last == UInt128.One;
 
-    private static void RequireScope(ScanScope? scope, DateTimeOffset now, string target)
+    private static void RequireScope(ScanScope? scope, DateTimeOffset now, string target, string activity)
     {
         if (scope is null)
         {
-            throw new UnauthorizedScanException($"{target} is not loopback, and no --scope file authorizes scanning it");
+            throw new UnauthorizedScanException($"{target} is not loopback, and no --scope file authorizes {activity} it");
         }
         if (scope.IsExpired(now))
         {

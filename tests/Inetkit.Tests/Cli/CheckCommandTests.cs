@@ -53,6 +53,7 @@ public sealed class CheckCommandTests
 
         Assert.Equal(5, code);
         Assert.StartsWith("inetkit: check refused: ", error, StringComparison.Ordinal);
+        Assert.Contains(" is not loopback, and no --scope file authorizes checking it. Never perform a port scan unless", error, StringComparison.Ordinal);
         Assert.False(cli.Started);
         Assert.Empty(cli.Lookups);
         Assert.False(File.Exists(cli.AuditLog));

@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Inetkit.Conformance;
+using Inetkit.Hosting;
 using Inetkit.Protocol;
 using Inetkit.Tests.Support;
 
@@ -95,5 +98,46 @@ public sealed class DatagramCasesTests
         Assert.NotNull(sourcePort);
         Assert.InRange(sourcePort.Value, 1000, 1023);
         Assert.Equal((Verdict.Warn, $"it answered port {sourcePort}: a spoofed datagram from another service's port (echo's 7, chargen's 19) starts a loop between the two; drop sources below 1024"), (result.Verdict, result.Got));
+    }
+
+    [Fact]
+    public async Task WithoutPrivilege_TheLowSourcePortCaseIsSkipped_WithTheReason()
+    {
+        if (OperatingSystem.IsWindows() || Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv"))
+        {
+            Assert.Skip("needs root, to run check as nobody with setpriv");
+        }
+        Assert.SkipUnless(NobodyCanRun(AppContext.BaseDirectory), $"nobody cannot reach {AppContext.BaseDirectory} (a directory on the way is not world-searchable)");
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        var info = new ProcessStartInfo("/usr/bin/setpriv") { RedirectStandardOutput = true, UseShellExecute = false, Environment = { ["HOME"] = Path.GetTempPath() } };
+        foreach (string arg in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", .. NetworkNamespace.Inetkit, "check",
+                     server.EndPoint(ServiceKind.Echo, Transport.Udp).ToString(), "--service", "echo", "--cases", "echo/udp/low-source-port", "--format", "json"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using Process check = Process.Start(info)!;
+        string output = await check.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await check.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, check.ExitCode);
+        using JsonDocument report = JsonDocument.Parse(output);
+        JsonElement result = report.RootElement.GetProperty("targets")[0].GetProperty("cases")[0];
+        Assert.Equal(("skip", "sending from a port below 1024 needs root (or CAP_NET_BIND_SERVICE); run check as root to see it"), (result.GetProperty("verdict").GetString(), result.GetProperty("got").GetString()));
+    }
+
+    private static bool NobodyCanRun(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+        for (var dir = new DirectoryInfo(directory); dir is not null; dir = dir.Parent)
+        {
+            if (!File.GetUnixFileMode(dir.FullName).HasFlag(UnixFileMode.OtherExecute))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }
