@@ -21,6 +21,20 @@ public sealed class ConformanceSuiteTests
         });
     }
 
+    [Fact]
+    public void DocsConformance_ListsEveryCase_WithItsLevelAndTheSentenceItRestsOn()
+    {
+        string? root = AppContext.BaseDirectory;
+        while (root is not null && !File.Exists(Path.Combine(root, "docs", "conformance.md")))
+        {
+            root = Path.GetDirectoryName(root);
+        }
+        Assert.SkipWhen(root is null, "docs/conformance.md is not above the test binaries (not run from the repository)");
+        string doc = File.ReadAllText(Path.Combine(root, "docs", "conformance.md"));
+
+        Assert.All(ConformanceSuite.All, c => Assert.Contains($"| `{c.Id}` | {c.Level.ToString().ToLowerInvariant()} | {c.Rfc}: \"{c.Quote.Replace("|", "\\|", StringComparison.Ordinal)}\" |", doc, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(ServiceKind.Echo)]
     [InlineData(ServiceKind.Discard)]
