@@ -230,4 +230,21 @@ public sealed class CheckCommandTests
         Assert.Equal(0, code);
         Assert.Equal($"{a}: echo\n  PASS  echo/tcp/line  13 bytes, identical\necho: 1 passed\n\n{b}: echo\n  PASS  echo/tcp/line  13 bytes, identical\necho: 1 passed\n\ntotal: 2 targets, 2 services: 2 passed\n", output);
     }
+
+    [Fact]
+    public async Task Ipv6InBrackets_AndALoopbackName_AreTargetsToo()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        using ScanCli cli = Check();
+        cli.Names["localhost"] = [IPAddress.Loopback];
+        int v6 = server.EndPoint(ServiceKind.Echo, Transport.Tcp, ipv6: true).Port, v4 = server.EndPoint(ServiceKind.Echo, Transport.Tcp).Port;
+
+        var (code, output, _) = await cli.RunAsync($"[::1]:{v6}", $"localhost:{v4}", "--service", "echo", "--cases", "echo/*/line,echo/udp/datagram-1", "--format", "json");
+
+        Assert.Equal(0, code);
+        using JsonDocument report = JsonDocument.Parse(output);
+        Assert.Equal([("[::1]:" + v6, "::1"), ("[::1]:" + v6, "::1"), ($"localhost:{v4}", "127.0.0.1"), ($"localhost:{v4}", "127.0.0.1")],
+            report.RootElement.GetProperty("targets").EnumerateArray().Select(t => (t.GetProperty("target").GetString(), t.GetProperty("address").GetString())));
+        Assert.Equal(["localhost"], cli.Lookups);
+    }
 }
