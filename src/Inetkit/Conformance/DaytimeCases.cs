@@ -42,13 +42,15 @@ internal static class DaytimeCases
     }
 
     /// <summary>
-    /// The formats daytime servers are seen to send, each read as UTC: BSD inetd's and xinetd's ctime (day padded with a
-    /// space), RFC 1123 (as HTTP dates) and RFC 3339. RFC 867 prescribes none, nor a time zone.
+    /// The formats daytime servers are seen to send, each read as UTC: BSD inetd's ctime (day padded with a space),
+    /// RFC 1123 (as HTTP dates), xinetd's "SMTP format" (RFC 822's date without the weekday, upper-case month, local
+    /// time named by its zone: read when that is UTC or GMT) and RFC 3339. RFC 867 prescribes none, nor a time zone.
     /// </summary>
     private static readonly (string Name, string[] Patterns)[] Formats =
     [
         ("ctime", ["ddd MMM d HH:mm:ss yyyy"]),
         ("RFC 1123", ["ddd, dd MMM yyyy HH:mm:ss 'GMT'", "ddd, d MMM yyyy HH:mm:ss 'GMT'"]),
+        ("xinetd's RFC 822", ["dd MMM yyyy HH:mm:ss 'UTC'", "dd MMM yyyy HH:mm:ss 'GMT'"]),
         ("RFC 3339", ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss"]),
     ];
 
@@ -72,6 +74,6 @@ internal static class DaytimeCases
                 return CaseOutcome.Notice(Expected, zone ? $"{got}: a whole time-zone offset, so most likely local time (RFC 867 names no zone; UTC is what clients assume)" : got);
             }
         }
-        return CaseOutcome.Pass(Expected, $"a format not recognised (not ctime, RFC 1123 or RFC 3339): \"{(text.Length > 60 ? text[..60] + "..." : text)}\"");
+        return CaseOutcome.Pass(Expected, $"a format not recognised (not ctime, RFC 1123, xinetd's RFC 822 or RFC 3339): \"{(text.Length > 60 ? text[..60] + "..." : text)}\"");
     }
 }

@@ -23,6 +23,7 @@ public sealed class DaytimeCasesTests
     [Theory]
     [InlineData("Tue Dec  1 12:00:00 2026\r\n", "ctime")]
     [InlineData("Tue, 01 Dec 2026 12:00:01 GMT\r\n", "RFC 1123")]
+    [InlineData("01 DEC 2026 12:00:00 UTC\r\n", "xinetd's RFC 822")]
     [InlineData("2026-12-01T11:59:59Z\n", "RFC 3339")]
     public async Task AKnownFormatOnTime_PassesEveryCase_AndNamesTheFormat(string line, string format)
     {
