@@ -27,6 +27,8 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public static ChildProcess Start(params string[] args) => StartWrapped([], args);
 
     /// <summary>Starts inetkit under <paramref name="wrapper"/> (for example setpriv, to drop root).</summary>

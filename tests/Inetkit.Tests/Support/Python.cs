@@ -6,7 +6,8 @@ namespace Inetkit.Tests.Support;
 internal static class Python
 {
     // Prepended to a seed server so the test learns when it listens, without touching the seed's own lines:
-    // it wraps socket.listen to print a line once the real listen() has returned.
+    // it wraps socket.listen to print a line once the real listen() has returned, and socket.bind likewise
+    // (Example #2's UDP service prints nothing before its first recvfrom).
     private const string ListenProbe = """
         import socket as _inetkit_socket
         _inetkit_listen = _inetkit_socket.socket.listen
@@ -14,6 +15,11 @@ internal static class Python
             _inetkit_listen(self, *args)
             print('listening', flush=True)
         _inetkit_socket.socket.listen = _inetkit_traced_listen
+        _inetkit_bind = _inetkit_socket.socket.bind
+        def _inetkit_traced_bind(self, *args):
+            _inetkit_bind(self, *args)
+            print('bound', flush=True)
+        _inetkit_socket.socket.bind = _inetkit_traced_bind
 
         """;
 
