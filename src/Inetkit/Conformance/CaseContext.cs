@@ -153,7 +153,7 @@ public sealed class CaseContext
     }
 
     /// <summary>"no reply in N s after K tries", for a case's Got.</summary>
-    internal string Silence => $"no reply within {ClientSocket.Seconds(Options.Timeout)}, {Options.Retries + 1} datagrams sent";
+    internal string Silence => $"no reply within {ClientSocket.Seconds(Options.Timeout)}, {(Options.Retries == 0 ? "1 datagram" : $"{Options.Retries + 1} datagrams")} sent";
 
     private ClientOptions ClientOptions(Transport transport) => new()
     {

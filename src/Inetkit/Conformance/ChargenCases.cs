@@ -47,7 +47,10 @@ internal static class ChargenCases
         }
         if (reply.Length > ChargenPattern.MaxDatagram)
         {
-            return CaseOutcome.Fail(Expected, $"{reply.Length:N0} characters");
+            long broken = new ChargenVerifier().Check(reply);
+            // Too few lines to name a ring by its characters, as the stream case does: the offset says enough.
+            string pattern = broken < 0 ? "all of them the pattern" : $"and byte {broken:N0} (0x{reply[broken]:X2}) breaks the pattern";
+            return CaseOutcome.Fail(Expected, $"{reply.Length:N0} characters, more than the 512 RFC 864 allows; {pattern}");
         }
         long wrong = new ChargenVerifier().Check(reply);
         return wrong < 0

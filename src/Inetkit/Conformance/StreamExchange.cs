@@ -17,6 +17,8 @@ internal static class StreamExchange
 {
     public const string Closed = "the server closed";
 
+    public const string Reset = "the server reset the connection";
+
     /// <summary>Reads until the server closes, resets or goes silent, or more than <paramref name="enough"/> bytes have come.</summary>
     public static async Task<StreamReply> RunAsync(CaseContext context, byte[] data, int piece, bool halfClose, long enough)
     {
@@ -44,7 +46,7 @@ internal static class StreamExchange
         }
         catch (ClientException e) when (e.Failure == ClientFailure.Unreachable)
         {
-            ending = "the server reset the connection";
+            ending = Reset;
         }
         if (!writing.IsCompleted)
         {

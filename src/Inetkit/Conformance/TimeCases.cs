@@ -42,7 +42,7 @@ internal static class TimeCases
         byte[] reply = await ReadTcpAsync(context);
         return reply.Length == 4
             ? CaseOutcome.Pass("4 bytes, then the server closes", "4 bytes, then the server closed")
-            : CaseOutcome.Fail("4 bytes, then the server closes", $"{reply.Length:N0} bytes, then the server closed");
+            : CaseOutcome.Fail("4 bytes, then the server closes", $"{Length(reply)}, then the server closed");
     }
 
     private static async Task<CaseOutcome> EmptyDatagramAsync(CaseContext context)
@@ -52,7 +52,7 @@ internal static class TimeCases
         {
             null => CaseOutcome.Fail("a 4-byte datagram", context.Silence),
             { Length: 4 } => CaseOutcome.Pass("a 4-byte datagram", "4 bytes"),
-            _ => CaseOutcome.Fail("a 4-byte datagram", $"{reply.Length:N0} bytes"),
+            _ => CaseOutcome.Fail("a 4-byte datagram", Length(reply)),
         };
     }
 
@@ -60,11 +60,17 @@ internal static class TimeCases
     internal static CaseOutcome Value(CaseContext context, byte[] reply)
     {
         const string Expected = "seconds since 1900-01-01 UTC, big-endian, within 2 s of the local clock";
-        if (reply.Length != 4)
+        if (reply.Length < 4)
         {
-            return CaseOutcome.Fail(Expected, $"{reply.Length:N0} bytes, not 4: no value to read");
+            return CaseOutcome.Fail(Expected, $"{Length(reply)}, not 4: no value to read");
         }
         uint got = BinaryPrimitives.ReadUInt32BigEndian(reply);
+        if (reply.Length > 4)
+        {
+            // Not a value, but its first 4 bytes may be one: inetutils-inetd's 8 are the time and 4 zero bytes.
+            CaseOutcome first = Value(context, reply[..4]);
+            return CaseOutcome.Fail(Expected, $"{Length(reply)}; the first 4 read {first.Got}");
+        }
         DateTimeOffset now = context.Clock.GetUtcNow();
         uint expected = Rfc868Time.ToSeconds(now);
         uint unix = unchecked(expected - (uint)UnixOffset);
@@ -85,6 +91,12 @@ internal static class TimeCases
         }
         return CaseOutcome.Fail(Expected, $"{got:N0} ({Rfc868Time.ToInstant(got, now):yyyy-MM-ddTHH:mm:ssZ}), {Describe(off)} from the local clock");
     }
+
+    /// <summary>How long a reply that is not 4 bytes is, naming the 8 of a 64-bit integer written whole.</summary>
+    private static string Length(byte[] reply) =>
+        reply.Length == 8 && reply.AsSpan(4).IndexOfAnyExcept((byte)0) < 0
+            ? "8 bytes, the last 4 of them zero: a 64-bit long (a time_t) holding the 32-bit value, written whole; send the 4 bytes of a uint32_t"
+            : ByteDifference.Bytes(reply.Length);
 
     /// <summary>got - expected on the 32-bit circle, so that a value just past the 2036 wrap is 1 s ahead, not 2^32 behind.</summary>
     private static long Distance(uint got, uint expected)
