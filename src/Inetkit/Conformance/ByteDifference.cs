@@ -15,6 +15,10 @@ public static class ByteDifference
         {
             return $"{Bytes(got.Length)}, identical";
         }
+        if (got.Length == 0)
+        {
+            return $"nothing came back, where {Bytes(expected.Length)} {(expected.Length == 1 ? "was" : "were")} expected";
+        }
         if (common == got.Length)
         {
             return $"{lengths}: the first {common:N0} match, then nothing more came";

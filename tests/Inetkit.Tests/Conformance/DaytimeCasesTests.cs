@@ -67,4 +67,34 @@ public sealed class DaytimeCasesTests
         ConformanceChecks.OnlyThese(results, Verdict.Pass);
         Assert.StartsWith("a format not recognised", results["daytime/tcp/clock"].Got, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AServerThatKeepsTheConnectionOpen_FailsTheCloseCases()
+    {
+        await using var server = DefectServer.Tcp(async (client, ct) =>
+        {
+            await client.SendAsync(Encoding.ASCII.GetBytes("Tue Dec  1 12:00:00 2026\r\n"), System.Net.Sockets.SocketFlags.None, ct);
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+        var options = new CheckOptions { TimeProvider = new FakeTimeProvider(Now), Timeout = TimeSpan.FromMilliseconds(400), Retries = 1 };
+
+        ServiceCheck check = await ConformanceRunner.RunAsync(server.EndPoint, ServiceKind.Daytime, Transport.Tcp, ConformanceSuite.All, options, TestContext.Current.CancellationToken);
+
+        Dictionary<string, CaseResult> results = check.Results.ToDictionary(r => r.Case.Id);
+        Assert.Equal("26 bytes, then nothing within 400 ms: the server did not close after its message", results["daytime/tcp/string-then-close"].Got);
+        ConformanceChecks.OnlyThese(results, Verdict.Fail, "daytime/tcp/string-then-close", "daytime/tcp/input-ignored");
+    }
+
+    [Fact]
+    public async Task NoAnswerToAnEmptyDatagram_FailsThatCaseOnly()
+    {
+        byte[] Line() => Encoding.ASCII.GetBytes("Tue Dec  1 12:00:00 2026\r\n");
+        await using var server = new DefectServer(Line, request => request.Length == 0 ? null : Line());
+        var options = new CheckOptions { TimeProvider = new FakeTimeProvider(Now), Timeout = TimeSpan.FromMilliseconds(300), Retries = 1 };
+
+        Dictionary<string, CaseResult> results = await ConformanceChecks.RunAsync(server.EndPoint, ServiceKind.Daytime, options, Transport.Tcp, Transport.Udp);
+
+        Assert.Equal("no reply within 300 ms, 2 datagrams sent", results["daytime/udp/empty-datagram"].Got);
+        ConformanceChecks.OnlyThese(results, Verdict.Fail, "daytime/udp/empty-datagram");
+    }
 }

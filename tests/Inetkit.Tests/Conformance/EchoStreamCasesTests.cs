@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using Inetkit.Conformance;
 using Inetkit.Protocol;
 using Inetkit.Tests.Support;
@@ -53,6 +54,56 @@ public sealed class EchoStreamCasesTests
         Assert.Equal(Verdict.Pass, results["echo/tcp/one-byte"].Verdict);
         Assert.Equal(Verdict.Fail, results["echo/tcp/1mib-large-pieces"].Verdict);
         Assert.EndsWith(")", results["echo/tcp/1mib-large-pieces"].Got, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnEchoThatWaitsForEachLine_FailsOneByte_PassesTheLine()
+    {
+        // Line-buffered, as a server built on readline() is: a byte with no newline after it never comes back
+        // (until the client's EOF flushes it).
+        await using var server = DefectServer.Tcp(async (client, ct) =>
+        {
+            var pending = new List<byte>();
+            byte[] buffer = new byte[65536];
+            int read;
+            while ((read = await client.ReceiveAsync(buffer, SocketFlags.None, ct)) > 0)
+            {
+                pending.AddRange(buffer.AsSpan(0, read));
+                int end = pending.LastIndexOf((byte)'\n') + 1;
+                if (end > 0)
+                {
+                    await client.SendAsync(pending.GetRange(0, end).ToArray(), SocketFlags.None, ct);
+                    pending.RemoveRange(0, end);
+                }
+            }
+            await client.SendAsync(pending.ToArray(), SocketFlags.None, ct);
+        });
+
+        Dictionary<string, CaseResult> results = await CheckTcpAsync(server.EndPoint);
+
+        Assert.Equal((Verdict.Fail, "nothing came back, where 1 byte was expected (then nothing within 500 ms)"), (results["echo/tcp/one-byte"].Verdict, results["echo/tcp/one-byte"].Got));
+        Assert.Equal(Verdict.Fail, results["echo/tcp/1mib-small-pieces"].Verdict); // its tail after the last newline
+        ConformanceChecks.OnlyThese(results, Verdict.Fail, "echo/tcp/one-byte", "echo/tcp/1mib-small-pieces", "echo/tcp/1mib-large-pieces");
+    }
+
+    [Fact]
+    public async Task AnEchoThatStripsTheLineEnd_FailsTheLine_NamingWhatIsMissing()
+    {
+        // Python's data.strip(): the CRLF is gone (and any whitespace at either end).
+        await using var server = DefectServer.Tcp(async (client, ct) =>
+        {
+            byte[] buffer = new byte[65536];
+            int read;
+            while ((read = await client.ReceiveAsync(buffer, SocketFlags.None, ct)) > 0)
+            {
+                await client.SendAsync(Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(buffer, 0, read).Trim()), SocketFlags.None, ct);
+            }
+        });
+
+        Dictionary<string, CaseResult> results = await ConformanceChecks.RunAsync(server.EndPoint, ServiceKind.Echo, Options, ConformanceSuite.Matching("echo/tcp/*").Where(c => c.Id is "echo/tcp/one-byte" or "echo/tcp/line"), Transport.Tcp);
+
+        Assert.Equal(Verdict.Pass, results["echo/tcp/one-byte"].Verdict);
+        Assert.Equal((Verdict.Fail, "11 bytes where 13 were expected: the first 11 match, then nothing more came (then nothing within 500 ms)"), (results["echo/tcp/line"].Verdict, results["echo/tcp/line"].Got));
     }
 
     [Fact]

@@ -65,4 +65,16 @@ public sealed class QotdCasesTests
 
         ConformanceChecks.OnlyThese(results, Verdict.Fail, "qotd/udp/empty-datagram");
     }
+
+    [Fact]
+    public async Task AnswersOnlyTheEmptyDatagram_FailsAnyDatagram()
+    {
+        await using var server = new DefectServer(() => Quote, request => request.Length == 0 ? Quote : null);
+
+        Dictionary<string, CaseResult> results = await ConformanceChecks.RunAsync(server.EndPoint, ServiceKind.Qotd, Options,
+            ConformanceSuite.Matching("qotd/udp/*").Where(c => c.Id is "qotd/udp/any-datagram" or "qotd/udp/empty-datagram"), Transport.Udp);
+
+        Assert.Equal((Verdict.Fail, "no reply within 400 ms, 2 datagrams sent"), (results["qotd/udp/any-datagram"].Verdict, results["qotd/udp/any-datagram"].Got));
+        Assert.Equal(Verdict.Pass, results["qotd/udp/empty-datagram"].Verdict);
+    }
 }
