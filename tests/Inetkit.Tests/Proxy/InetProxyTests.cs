@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Sockets;
+using Inetkit.Hosting;
+using Inetkit.Protocol;
+using Inetkit.Proxy;
+using Inetkit.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Inetkit.Tests.Proxy;
+
+/// <summary>The relay itself, with no impairment: TCP both ways with its FINs and resets, UDP sessions and their bounds.</summary>
+public sealed class InetProxyTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Tcp_RelaysBothWays_ToAServerOfInetkits()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Echo, Transport.Tcp), Transport = Transport.Tcp }, Ct);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+
+        await client.SendAsync("Hello World\r\n"u8.ToArray(), SocketFlags.None, Ct);
+        client.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal("Hello World\r\n"u8.ToArray(), await ReadToEndAsync(client));
+        Assert.Equal((1, 13, 13), (proxy.Statistics.Connections, proxy.Statistics.BytesUp, proxy.Statistics.BytesDown));
+    }
+
+    [Fact]
+    public async Task Tcp_AHalfCloseIsPassedOn_AndTheOtherWayGoesOn()
+    {
+        // The server answers only once it has the client's FIN: that FIN must reach it while its own way stays open.
+        using var listener = Listen();
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp }, Ct);
+        Task serving = Task.Run(async () =>
+        {
+            using Socket peer = await listener.AcceptAsync(Ct);
+            byte[] request = await ReadToEndAsync(peer);
+            await peer.SendAsync(request.Concat("... and goodbye"u8.ToArray()).ToArray(), SocketFlags.None, Ct);
+            peer.Shutdown(SocketShutdown.Send);
+        }, Ct);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+
+        await client.SendAsync("a request"u8.ToArray(), SocketFlags.None, Ct);
+        client.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal("a request... and goodbye"u8.ToArray(), await ReadToEndAsync(client));
+        await serving;
+    }
+
+    [Fact]
+    public async Task Tcp_AServersResetReachesTheClientAsAReset()
+    {
+        using var listener = Listen();
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp }, Ct);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+        using (Socket peer = await listener.AcceptAsync(Ct))
+        {
+            peer.LingerState = new LingerOption(true, 0);
+        }
+
+        SocketException reset = await Assert.ThrowsAsync<SocketException>(async () => await ReadToEndAsync(client));
+
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task Tcp_AClientsResetReachesTheServerAsAReset()
+    {
+        using var listener = Listen();
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp }, Ct);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+        using Socket peer = await listener.AcceptAsync(Ct);
+        // One byte through first, so that the relay is connected both ways before the reset.
+        await client.SendAsync("x"u8.ToArray(), SocketFlags.None, Ct);
+        Assert.Equal(1, await peer.ReceiveAsync(new byte[1], SocketFlags.None, Ct));
+
+        client.LingerState = new LingerOption(true, 0);
+        client.Dispose();
+
+        SocketException reset = await Assert.ThrowsAsync<SocketException>(async () => await ReadToEndAsync(peer));
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task Tcp_ATargetThatRefuses_IsAResetToTheClient_AndCounted()
+    {
+        IPEndPoint nobody = FreeLoopbackPort();
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = nobody, Transport = Transport.Tcp }, Ct);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+
+        SocketException reset = await Assert.ThrowsAsync<SocketException>(async () => await ReadToEndAsync(client));
+
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+        Assert.Equal((0, 1), (proxy.Statistics.Connections, proxy.Statistics.ConnectionsRefused));
+    }
+
+    [Fact]
+    public async Task Udp_EachClientGetsItsOwnSession_AndItsOwnReplies()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Echo, Transport.Udp), Transport = Transport.Udp }, Ct);
+        using Socket alice = Datagram(proxy.EndPoint), bob = Datagram(proxy.EndPoint);
+
+        await alice.SendAsync("from alice"u8.ToArray(), SocketFlags.None, Ct);
+        await bob.SendAsync("from bob"u8.ToArray(), SocketFlags.None, Ct);
+
+        Assert.Equal("from alice"u8.ToArray(), await ReceiveAsync(alice));
+        Assert.Equal("from bob"u8.ToArray(), await ReceiveAsync(bob));
+        Assert.Equal(2, proxy.Statistics.Sessions);
+    }
+
+    [Fact]
+    public async Task Udp_PastMaxSessions_ANewClientIsDropped_AndNoSessionIsEvicted()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Echo, Transport.Udp), Transport = Transport.Udp, MaxSessions = 1 }, Ct);
+        using Socket first = Datagram(proxy.EndPoint), second = Datagram(proxy.EndPoint);
+        await first.SendAsync("one"u8.ToArray(), SocketFlags.None, Ct);
+        Assert.Equal("one"u8.ToArray(), await ReceiveAsync(first));
+
+        await second.SendAsync("two"u8.ToArray(), SocketFlags.None, Ct);
+        // The relay takes datagrams in order: once the first client's next one is answered, the second's was judged.
+        await first.SendAsync("three"u8.ToArray(), SocketFlags.None, Ct);
+        Assert.Equal("three"u8.ToArray(), await ReceiveAsync(first));
+
+        Assert.Equal((1, 1), (proxy.Statistics.Sessions, proxy.Statistics.DatagramsDroppedNoSession));
+    }
+
+    [Fact]
+    public async Task Udp_ASessionExpiresAfterUdpIdle_AndTheNextDatagramOpensANewOne()
+    {
+        var clock = new FakeTimeProvider();
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Echo, Transport.Udp), Transport = Transport.Udp, UdpIdle = TimeSpan.FromSeconds(30), TimeProvider = clock }, Ct);
+        using Socket client = Datagram(proxy.EndPoint);
+        await client.SendAsync("before"u8.ToArray(), SocketFlags.None, Ct);
+        Assert.Equal("before"u8.ToArray(), await ReceiveAsync(client));
+
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(0, proxy.Statistics.SessionsExpired);
+        clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.Equal(1, proxy.Statistics.SessionsExpired);
+
+        await client.SendAsync("after"u8.ToArray(), SocketFlags.None, Ct);
+        Assert.Equal("after"u8.ToArray(), await ReceiveAsync(client));
+        Assert.Equal(2, proxy.Statistics.Sessions);
+    }
+
+    private static Socket Listen()
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(8);
+        return listener;
+    }
+
+    private static IPEndPoint FreeLoopbackPort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return (IPEndPoint)probe.LocalEndPoint!;
+    }
+
+    private static Socket Datagram(IPEndPoint to)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Connect(to);
+        return socket;
+    }
+
+    private static async Task<byte[]> ReceiveAsync(Socket socket)
+    {
+        byte[] buffer = new byte[65536];
+        using var timeout = TestTimeout.Create(TimeSpan.FromSeconds(10));
+        int read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        return buffer[..read];
+    }
+
+    private static async Task<byte[]> ReadToEndAsync(Socket socket)
+    {
+        var all = new MemoryStream();
+        byte[] buffer = new byte[65536];
+        int read;
+        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, Ct)) > 0)
+        {
+            all.Write(buffer, 0, read);
+        }
+        return all.ToArray();
+    }
+}
