@@ -28,18 +28,10 @@ internal static class CheckRun
                 return ExitCodes.Success;
             }
             List<PlannedTarget> targets = Plan(request, console);
-            ScanScope? scope = request.Scope is { } scopePath ? ScanScope.Load(scopePath) : null;
-            DateTimeOffset now = environment.Time.GetUtcNow();
-            ScanAuthorization.CheckBeforeResolving(TargetSpec.Parse(targets.Select(t => t.Host)), scope, now, "checking");
-            List<IPAddress> addresses = [];
-            foreach (PlannedTarget target in targets)
-            {
-                addresses.Add(await ResolveAsync(target, scope, now, environment, cancellationToken));
-            }
-            if (!addresses.All(ScanScope.IsLoopback))
-            {
-                Audit(request, targets, scope!, now);
-            }
+            List<IPAddress> addresses = [.. await TrafficGate.AuthorizeAsync(
+                [.. targets.Select(t => t.Host)], request.Scope, environment, "checking", "check", request.AuditLog,
+                targets.Select(t => t.Text).Concat(request.InputLists.Select(f => "-iL " + f)).Distinct(), AuditPorts(request, targets),
+                m => new CheckInputException(m), cancellationToken)];
             using StreamWriter? file = OpenOutput(request);
             environment.OnScanStarting?.Invoke();
             var runs = new List<CheckProgressView.Run>();
@@ -181,39 +173,10 @@ internal static class CheckRun
         return new PlannedTarget(item, host, [(onPort[0], port.Value)]);
     }
 
-    private static async Task<IPAddress> ResolveAsync(PlannedTarget target, ScanScope? scope, DateTimeOffset now, ScanEnvironment environment, CancellationToken cancellationToken)
-    {
-        if (IPAddress.TryParse(target.Host, out IPAddress? literal))
-        {
-            return literal;
-        }
-        IPAddress[] addresses;
-        try
-        {
-            addresses = await environment.Resolve(target.Host, cancellationToken);
-        }
-        catch (SocketException e)
-        {
-            throw new CheckInputException($"'{target.Text}': cannot resolve {target.Host} ({e.Message}); check the spelling or give an address");
-        }
-        // Every address the name has must be allowed, not only the one used: the next lookup may answer another.
-        ScanAuthorization.CheckResolved(target.Host, addresses, scope, now, "checking");
-        return addresses.OrderBy(a => a.AddressFamily == AddressFamily.InterNetwork ? 0 : 1).FirstOrDefault()
-            ?? throw new CheckInputException($"'{target.Text}': {target.Host} has no addresses");
-    }
-
-    private static void Audit(CheckRequest request, List<PlannedTarget> targets, ScanScope scope, DateTimeOffset now)
+    private static string AuditPorts(CheckRequest request, List<PlannedTarget> targets)
     {
         IEnumerable<string> transports = Transports(request).Select(t => t == Transport.Udp ? "U:" : "T:");
-        string ports = string.Join(",", transports.Select(t => t + string.Join(",", targets.SelectMany(x => x.Services).Select(s => s.Port).Distinct().Order())));
-        try
-        {
-            ScanAuditLog.Append(request.AuditLog, now, targets.Select(t => t.Text).Concat(request.InputLists.Select(f => "-iL " + f)).Distinct(), ports, scope, "check");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UnauthorizedScanException($"the audit log {request.AuditLog} cannot be written ({e.Message}), and a check beyond loopback must not run unrecorded; fix it or choose another with --audit-log");
-        }
+        return string.Join(",", transports.Select(t => t + string.Join(",", targets.SelectMany(x => x.Services).Select(s => s.Port).Distinct().Order())));
     }
 
     private static IEnumerable<Transport> Transports(CheckRequest request) =>

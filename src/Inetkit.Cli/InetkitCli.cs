@@ -17,6 +17,7 @@ internal static class InetkitCli
         root.Subcommands.Add(ThroughputCommands.Discard(console));
         root.Subcommands.Add(ScanCommand.Create(console, scan ?? ScanEnvironment.System));
         root.Subcommands.Add(CheckCommand.Create(console, scan ?? ScanEnvironment.System));
+        root.Subcommands.Add(ProxyCommand.Create(console, scan ?? ScanEnvironment.System, stop));
         return root;
     }
 

@@ -37,3 +37,6 @@ internal sealed class ScanInputException(string message) : InputException("scan"
 
 /// <summary>Bad input to the check command (exit 2): a target, a service, a case pattern, a file of targets.</summary>
 internal sealed class CheckInputException(string message) : InputException("check", message);
+
+/// <summary>Bad input to the proxy command (exit 2).</summary>
+internal sealed class ProxyInputException(string message) : InputException("proxy", message);

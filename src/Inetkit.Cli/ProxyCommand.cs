@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Net;
+using Inetkit.Clients;
+using Inetkit.Protocol;
+using Inetkit.Proxy;
+using Inetkit.Scanning;
+
+namespace Inetkit.Cli;
+
+/// <summary><c>inetkit proxy --listen ADDR:PORT --to HOST:PORT</c>: a relay in front of any server, through the scanner's gate.</summary>
+internal static class ProxyCommand
+{
+    public static Command Create(CliConsole console, ScanEnvironment environment, CancellationToken stop)
+    {
+        var listen = new Option<string>("--listen") { Description = "Where clients connect, ADDR:PORT (default 127.0.0.1:0, a free port on loopback)", DefaultValueFactory = _ => "127.0.0.1:0", HelpName = "ADDR:PORT" };
+        var to = new Option<string>("--to") { Description = "The server relayed to, HOST:PORT: loopback, or a host the --scope authorizes", HelpName = "HOST:PORT", Required = true };
+        var tcp = new Option<bool>("--tcp") { Description = "TCP only (default: TCP and UDP)" };
+        var udp = new Option<bool>("--udp") { Description = "UDP only" };
+        var udpIdle = new Option<double>("--udp-idle") { Description = "Seconds a UDP session (a client and its upstream socket) lasts without a datagram", DefaultValueFactory = _ => 60, HelpName = "S" };
+        udpIdle.Validators.Add(r => Ranges.Require<double>(r, 0.001, 86_400, "--udp-idle"));
+        var maxSessions = new Option<int>("--max-sessions") { Description = "UDP sessions at once; past it new clients are dropped and counted, none is evicted", DefaultValueFactory = _ => 1024, HelpName = "N" };
+        maxSessions.Validators.Add(r => Ranges.Require<int>(r, 1, 1_000_000, "--max-sessions"));
+        var maxConnections = new Option<int>("--max-connections") { Description = "TCP connections relayed at once; past it new clients are closed and counted", DefaultValueFactory = _ => 512, HelpName = "N" };
+        maxConnections.Validators.Add(r => Ranges.Require<int>(r, 1, 1_000_000, "--max-connections"));
+        var allowAmplification = new Option<bool>("--allow-amplification") { Description = "Allow duplication toward clients beyond loopback (off: no client gets more than the server sent)" };
+        var scope = new Option<FileInfo?>("--scope") { Description = "The signed-off scope, as for scan; needed for a target outside loopback", HelpName = "FILE" };
+        var auditLog = new Option<string?>("--audit-log") { Description = $"Where proxies to hosts beyond loopback are recorded (default {environment.AuditLogPath})", HelpName = "FILE" };
+        var json = new Option<bool>("--json") { Description = "Print the counters at exit as one JSON object" };
+        var trace = new Option<bool>("--trace") { Description = "Narrate every socket call on stderr" };
+        var command = new Command("proxy", "Relay TCP and UDP to a server (loopback, or a host within a signed-off --scope), counting what passes.")
+        {
+            listen, to, tcp, udp, udpIdle, maxSessions, maxConnections, allowAmplification, scope, auditLog, json, trace,
+        };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(tcp) && r.GetValue(udp))
+            {
+                r.AddError("choose one of --tcp or --udp (neither: both)");
+            }
+        });
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            try
+            {
+                // An address, not a name, and port 0 allowed (a free one): IPEndPoint's own syntax, [::1]:0 included.
+                if (!IPEndPoint.TryParse(parsed.GetValue(listen)!, out IPEndPoint? listenAt))
+                {
+                    throw new ProxyInputException($"--listen {parsed.GetValue(listen)}: give an address to listen on (127.0.0.1, [::1], 0.0.0.0)");
+                }
+                (string host, int? port) = Split(parsed.GetValue(to)!, "--to");
+                if (port is null)
+                {
+                    throw new ProxyInputException($"--to {parsed.GetValue(to)}: give the server's port too (HOST:PORT)");
+                }
+                Transport? transport = parsed.GetValue(tcp) ? Transport.Tcp : parsed.GetValue(udp) ? Transport.Udp : null;
+                string ports = transport switch { Transport.Tcp => $"T:{port}", Transport.Udp => $"U:{port}", _ => $"T:{port},U:{port}" };
+                IPAddress[] target = await TrafficGate.AuthorizeAsync(
+                    [host], parsed.GetValue(scope)?.FullName, environment, "proxying to", "proxy", parsed.GetValue(auditLog) ?? environment.AuditLogPath,
+                    [parsed.GetValue(to)!], ports, m => new ProxyInputException($"--to: {m}"), cancellationToken);
+                environment.OnScanStarting?.Invoke();
+                var options = new InetProxyOptions
+                {
+                    Listen = listenAt,
+                    Target = new IPEndPoint(target[0], port.Value),
+                    Transport = transport,
+                    UdpIdle = TimeSpan.FromSeconds(parsed.GetValue(udpIdle)),
+                    MaxSessions = parsed.GetValue(maxSessions),
+                    MaxConnections = parsed.GetValue(maxConnections),
+                    AllowAmplification = parsed.GetValue(allowAmplification),
+                    Trace = parsed.GetValue(trace) ? line => { lock (console.Error) { console.Error.WriteLine(line); } } : null,
+                };
+                return await RunAsync(options, parsed.GetValue(json), console, stop);
+            }
+            catch (UnauthorizedScanException e)
+            {
+                await console.Error.WriteLineAsync($"inetkit: proxy refused: {e.Message}");
+                return ExitCodes.Refused;
+            }
+            catch (ScopeException e)
+            {
+                await console.Error.WriteLineAsync($"inetkit: proxy refused: {e.Message}. {ScanAuthorization.Warning}");
+                return ExitCodes.Refused;
+            }
+            catch (ProxyBindException e)
+            {
+                await console.Error.WriteLineAsync($"inetkit: proxy: {e.Message}");
+                return ExitCodes.Failure;
+            }
+            catch (Exception e)
+            {
+                return CliErrors.Report(e, console.Error);
+            }
+        });
+        return command;
+    }
+
+    private static (string Host, int? Port) Split(string text, string option)
+    {
+        try
+        {
+            return ServiceAddress.Split(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ProxyInputException($"{option}: {e.Message}");
+        }
+    }
+
+    private static async Task<int> RunAsync(InetProxyOptions options, bool json, CliConsole console, CancellationToken stop)
+    {
+        await using InetProxy proxy = await InetProxy.StartAsync(options, stop);
+        string transports = options.Transport switch { Transport.Tcp => "tcp", Transport.Udp => "udp", _ => "tcp+udp" };
+        await console.Out.WriteLineAsync($"proxy {transports} {proxy.EndPoint} -> {options.Target}");
+        await console.Out.FlushAsync(stop);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: stop, and say what passed.
+        }
+        await proxy.StopAsync();
+        ProxyStatistics s = proxy.Statistics;
+        if (json)
+        {
+            JsonOut.Write(console.Out, w =>
+            {
+                w.WriteNumber("connections", s.Connections);
+                w.WriteNumber("connections_refused", s.ConnectionsRefused);
+                w.WriteNumber("bytes_up", s.BytesUp);
+                w.WriteNumber("bytes_down", s.BytesDown);
+                w.WriteNumber("datagrams_up", s.DatagramsUp);
+                w.WriteNumber("datagrams_down", s.DatagramsDown);
+                w.WriteNumber("sessions", s.Sessions);
+                w.WriteNumber("sessions_expired", s.SessionsExpired);
+                w.WriteNumber("dropped_no_session", s.DatagramsDroppedNoSession);
+                w.WriteNumber("dropped_by_source", s.DatagramsDroppedBySource);
+            });
+        }
+        else
+        {
+            await console.Error.WriteLineAsync(
+                $"inetkit: proxy relayed {s.Connections:N0} connections ({s.ConnectionsRefused:N0} refused), {s.DatagramsUp:N0} datagrams up and {s.DatagramsDown:N0} down in {s.Sessions:N0} sessions; "
+                + $"{s.BytesUp:N0} bytes up, {s.BytesDown:N0} down; dropped {s.DatagramsDroppedNoSession:N0} (no session), {s.DatagramsDroppedBySource:N0} (source guards)");
+        }
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Inetkit.Hosting;
+using Inetkit.Protocol;
+using Inetkit.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Inetkit.Tests.Cli;
+
+/// <summary><c>inetkit proxy</c>: the scanner's gate in front of the target, and the relay with its counters at exit.</summary>
+public sealed class ProxyCommandTests
+{
+    private const string Scope = """
+        authorized-by: Jane Doe, network owner
+        reference: TICKET-4242
+        expires: 2026-12-31
+        192.0.2.0/25
+        """;
+
+    private static ScanCli Proxy(bool blocked = false) => new(new FakeTimeProvider(new DateTimeOffset(2026, 6, 15, 12, 0, 0, TimeSpan.Zero)), "proxy") { BlockScan = blocked };
+
+    [Theory]
+    [InlineData("192.0.2.1:7")]
+    [InlineData("[2001:db8::1]:7")]
+    [InlineData("outside.example:7")]
+    public async Task ATargetBeyondLoopback_WithoutAScope_IsRefused_BeforeAnyLookupOrSocket(string target)
+    {
+        using ScanCli cli = Proxy();
+
+        var (code, _, error) = await cli.RunAsync("--to", target);
+
+        Assert.Equal(5, code);
+        Assert.StartsWith("inetkit: proxy refused: ", error, StringComparison.Ordinal);
+        Assert.Contains("no --scope file authorizes proxying to it", error, StringComparison.Ordinal);
+        Assert.False(cli.Started);
+        Assert.Empty(cli.Lookups);
+    }
+
+    [Fact]
+    public async Task ATargetWithinTheScope_IsRecordedInTheAuditLog_BeforeTheFirstSocket()
+    {
+        using ScanCli cli = Proxy(blocked: true);
+        string scope = cli.File("scope.txt", Scope);
+
+        var (code, _, _) = await cli.RunAsync("--to", "192.0.2.10:7", "--udp", "--scope", scope);
+
+        Assert.Equal(1, code); // the hook's exception in place of the first socket
+        using JsonDocument audit = JsonDocument.Parse(Assert.Single(cli.AuditAtStart!));
+        Assert.Equal(("proxy", "U:7", "192.0.2.10:7"), (audit.RootElement.GetProperty("command").GetString(), audit.RootElement.GetProperty("ports").GetString(), audit.RootElement.GetProperty("targets")[0].GetString()));
+    }
+
+    [Theory]
+    [InlineData("proxy: --to 127.0.0.1: give the server's port too (HOST:PORT)", "--to", "127.0.0.1")]
+    [InlineData("proxy: --listen localhost:0: give an address to listen on (127.0.0.1, [::1], 0.0.0.0)", "--to", "127.0.0.1:7", "--listen", "localhost:0")]
+    [InlineData("choose one of --tcp or --udp (neither: both)", "--to", "127.0.0.1:7", "--tcp", "--udp")]
+    public async Task BadInput_IsAUsageError(string message, params string[] args)
+    {
+        using ScanCli cli = Proxy();
+
+        var (code, _, error) = await cli.RunAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"inetkit: {message}\n", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Relays_ThenPrintsItsCountersAtExit()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        var cli = new CliRunner();
+        using var timeout = TestTimeout.Create();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task<int> running = cli.RunAsync(stop.Token, "proxy", "--to", server.EndPoint(ServiceKind.Echo, Transport.Tcp).ToString(), "--json");
+        string listening = await cli.Out.WaitForLineAsync(l => l.StartsWith("proxy ", StringComparison.Ordinal), timeout.Token);
+        var at = IPEndPoint.Parse(listening.Split(' ')[2]);
+
+        using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            client.Connect(at);
+            await client.SendAsync("Hello World"u8.ToArray(), SocketFlags.None, timeout.Token);
+            byte[] reply = new byte[64];
+            Assert.Equal(11, await client.ReceiveAsync(reply, SocketFlags.None, timeout.Token));
+        }
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await running);
+        Assert.StartsWith($"proxy tcp+udp 127.0.0.1:{at.Port} -> ", listening, StringComparison.Ordinal);
+        using JsonDocument counters = JsonDocument.Parse(cli.Out.Lines[^1]);
+        Assert.Equal((1, 1, 11), (counters.RootElement.GetProperty("sessions").GetInt32(), counters.RootElement.GetProperty("datagrams_up").GetInt32(), counters.RootElement.GetProperty("bytes_up").GetInt32()));
+    }
+}
