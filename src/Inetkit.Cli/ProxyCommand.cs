@@ -94,6 +94,8 @@ internal static class ProxyCommand
         return command;
     }
 
+    private static string Count(long n, string what) => n == 1 ? $"1 {what}" : $"{n:N0} {what}s";
+
     private static (string Host, int? Port) Split(string text, string option)
     {
         try
@@ -141,8 +143,8 @@ internal static class ProxyCommand
         else
         {
             await console.Error.WriteLineAsync(
-                $"inetkit: proxy relayed {s.Connections:N0} connections ({s.ConnectionsRefused:N0} refused), {s.DatagramsUp:N0} datagrams up and {s.DatagramsDown:N0} down in {s.Sessions:N0} sessions; "
-                + $"{s.BytesUp:N0} bytes up, {s.BytesDown:N0} down; dropped {s.DatagramsDroppedNoSession:N0} (no session), {s.DatagramsDroppedBySource:N0} (source guards)");
+                $"inetkit: proxy relayed {Count(s.Connections, "connection")} ({s.ConnectionsRefused:N0} refused), {Count(s.DatagramsUp, "datagram")} up and {s.DatagramsDown:N0} down in {Count(s.Sessions, "session")}; "
+                + $"{Count(s.BytesUp, "byte")} up, {s.BytesDown:N0} down; dropped {s.DatagramsDroppedNoSession:N0} (no session), {s.DatagramsDroppedBySource:N0} (source guards)");
         }
         return ExitCodes.Success;
     }
