@@ -85,7 +85,8 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
 
     /// <summary>
     /// Decides the datagram's fate and sends it if it is due now, or schedules it; the bytes are copied when kept.
-    /// Completes once what is due now has been sent, never later for a delay.
+    /// Completes once what is due now has been sent (or handed to a send already under way, which sends it next),
+    /// never later for a delay.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The impairer was disposed.</exception>
     public ValueTask SubmitAsync(ReadOnlyMemory<byte> datagram, TTarget target)
@@ -151,7 +152,8 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
             _counters = _counters with { Duplicated = _counters.Duplicated + 1 };
             effects.Add($"duplicated (impairment: {ImpairmentParts.Duplicate(_profile)})");
         }
-        bool hold = uReorder < _profile.Reorder;
+        // With no wait there is no holding: a reorder-wait of 0 turns reordering off.
+        bool hold = uReorder < _profile.Reorder && _profile.ReorderWait > TimeSpan.Zero;
         TimeSpan now = Now;
         TimeSpan offset = _profile.Delay + TimeSpan.FromTicks((long)Math.Round((2 * uJitter - 1) * _profile.Jitter.Ticks));
         bool delayed = false;
@@ -203,7 +205,7 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
     /// <summary>Under the lock: a copy is due; it goes to the outbox, or, to be reordered, into the held list.</summary>
     private void Arrive(Copy copy, TimeSpan now)
     {
-        if (copy.Hold && _profile.ReorderWait > TimeSpan.Zero)
+        if (copy.Hold)
         {
             copy.GapLeft = _profile.ReorderGap;
             _held.Add(copy);
