@@ -1,3 +1,5 @@
+using Inetkit.Impairment.Internal;
+
 namespace Inetkit.Impairment;
 
 /// <summary>
@@ -46,4 +48,7 @@ public sealed record DatagramImpairment
 
     /// <summary>True when nothing is changed.</summary>
     public bool IsNone => Loss == 0 && Duplicate == 0 && Reorder == 0 && Delay == TimeSpan.Zero && Jitter == TimeSpan.Zero && Corrupt == 0 && RateBitsPerSecond is null;
+
+    /// <summary>What is done, for logs and traces: <c>loss 5%, duplicate 1%</c>, or <c>none</c>.</summary>
+    public string Describe() => ImpairmentParts.Describe(ImpairmentParts.Of(this));
 }

@@ -1,3 +1,5 @@
+using Inetkit.Impairment.Internal;
+
 namespace Inetkit.Impairment;
 
 /// <summary>What happens to a stream going one way: toxiproxy's toxics, with toxiproxy's meanings (all off by default).</summary>
@@ -36,4 +38,10 @@ public sealed record StreamImpairment
     /// <summary>True when nothing is changed.</summary>
     public bool IsNone => Latency == TimeSpan.Zero && Jitter == TimeSpan.Zero && BandwidthBytesPerSecond is null && SlicerSize is null
         && Timeout is null && Reset is null && SlowClose is null && LimitData is null;
+
+    /// <summary>True when a part only a stream can have is set: all but <see cref="Jitter"/>, which datagrams share.</summary>
+    public bool HasStreamOnlyParts => !(this with { Jitter = TimeSpan.Zero }).IsNone;
+
+    /// <summary>What is done, for logs and traces: <c>latency 100ms ±10ms, bandwidth 200KB/s</c>, or <c>none</c>.</summary>
+    public string Describe() => ImpairmentParts.Describe(ImpairmentParts.Of(this));
 }
