@@ -32,15 +32,21 @@ public sealed class InetProxy : IAsyncDisposable
         _trace = new Tracer(options.Trace, "proxy");
         _tcpListener = tcp;
         _connectionSlots = new SemaphoreSlim(options.MaxConnections);
-        _udp = udp is null ? null : new UdpRelay(udp, options, _counters, _trace.For("proxy/udp"));
         Impairment = options.Impairment;
+        _udp = udp is null ? null : new UdpRelay(udp, options, _counters, _trace.For("proxy/udp"), () => Impairment);
     }
 
     /// <summary>What is impaired now; set it to change the impairment for traffic from then on, without dropping connections.</summary>
-    public ImpairmentSpec Impairment { get; set; }
+    public ImpairmentSpec Impairment
+    {
+        get => Volatile.Read(ref _impairment);
+        set => Volatile.Write(ref _impairment, value ?? throw new ArgumentNullException(nameof(value)));
+    }
+
+    private ImpairmentSpec _impairment = ImpairmentSpec.None;
 
     /// <summary>The relay's counters so far.</summary>
-    public ProxyStatistics Statistics => _counters.Snapshot();
+    public ProxyStatistics Statistics => _counters.Snapshot(_udp?.LiveImpairment ?? default);
 
     /// <summary>The server relayed to.</summary>
     public IPEndPoint Target => _options.Target;

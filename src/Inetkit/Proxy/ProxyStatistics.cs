@@ -30,6 +30,9 @@ public sealed record ProxyStatistics
     /// <summary>Datagrams dropped because <see cref="InetProxyOptions.MaxSessions"/> sessions were open and theirs was not one.</summary>
     public long DatagramsDroppedNoSession { get; init; }
 
+    /// <summary>What the impairment did: datagrams lost, duplicated, reordered, delayed, corrupted, dropped by the rate.</summary>
+    public Impairment.ImpairmentCounters Impairment { get; init; }
+
     /// <summary>Datagrams dropped by the source guards (a source port below 1024, a rate limit, a spoofed-looking source).</summary>
     public long DatagramsDroppedBySource { get; init; }
 }

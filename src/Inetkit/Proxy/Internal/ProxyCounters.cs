@@ -13,8 +13,43 @@ internal sealed class ProxyCounters
     public long SessionsExpired;
     public long DroppedNoSession;
     public long DroppedBySource;
+    private readonly Lock _impairmentLock = new();
+    private Impairment.ImpairmentCounters _impairment;
 
-    public ProxyStatistics Snapshot() => new()
+    /// <summary>Adds what a retired impairment engine did.</summary>
+    public void Add(Impairment.ImpairmentCounters c)
+    {
+        lock (_impairmentLock)
+        {
+            _impairment = Sum(_impairment, c);
+        }
+    }
+
+    public static Impairment.ImpairmentCounters Sum(Impairment.ImpairmentCounters a, Impairment.ImpairmentCounters b) => new()
+    {
+        Submitted = a.Submitted + b.Submitted,
+        Sent = a.Sent + b.Sent,
+        Lost = a.Lost + b.Lost,
+        Duplicated = a.Duplicated + b.Duplicated,
+        Reordered = a.Reordered + b.Reordered,
+        Delayed = a.Delayed + b.Delayed,
+        Corrupted = a.Corrupted + b.Corrupted,
+        RateDropped = a.RateDropped + b.RateDropped,
+        Abandoned = a.Abandoned + b.Abandoned,
+        SendFailed = a.SendFailed + b.SendFailed,
+    };
+
+    public ProxyStatistics Snapshot(Impairment.ImpairmentCounters live)
+    {
+        Impairment.ImpairmentCounters impairment;
+        lock (_impairmentLock)
+        {
+            impairment = Sum(_impairment, live);
+        }
+        return Snapshot() with { Impairment = impairment };
+    }
+
+    private ProxyStatistics Snapshot() => new()
     {
         Connections = Interlocked.Read(ref Connections),
         ConnectionsRefused = Interlocked.Read(ref ConnectionsRefused),

@@ -24,8 +24,14 @@ internal sealed class UdpRelay : IAsyncDisposable
     private readonly ITimer _sweeper;
     private Task _receiving = Task.CompletedTask;
 
-    public UdpRelay(Socket listener, InetProxyOptions options, ProxyCounters counters, Tracer trace)
+    // Sessions ended by the sweeper, whose upward engine the receive loop retires (it alone uses it).
+    private readonly ConcurrentBag<UdpSession> _retiring = [];
+
+    private readonly Func<Impairment.ImpairmentSpec> _impairment;
+
+    public UdpRelay(Socket listener, InetProxyOptions options, ProxyCounters counters, Tracer trace, Func<Impairment.ImpairmentSpec> impairment)
     {
+        _impairment = impairment;
         _listener = listener;
         _options = options;
         _counters = counters;
@@ -36,6 +42,10 @@ internal sealed class UdpRelay : IAsyncDisposable
         TimeSpan every = options.UdpIdle / 4 > TimeSpan.FromMilliseconds(10) ? options.UdpIdle / 4 : TimeSpan.FromMilliseconds(10);
         _sweeper = options.TimeProvider.CreateTimer(_ => Sweep(), null, every, every);
     }
+
+    /// <summary>What the impairment engines of the sessions open now have done.</summary>
+    public Impairment.ImpairmentCounters LiveImpairment =>
+        _sessions.Values.Aggregate(default(Impairment.ImpairmentCounters), (sum, s) => ProxyCounters.Sum(sum, s.LiveImpairment));
 
     /// <summary>Sessions open now.</summary>
     public int SessionCount => _sessions.Count;
@@ -70,6 +80,10 @@ internal sealed class UdpRelay : IAsyncDisposable
                 _trace.Call($"recvfrom -> {got.ReceivedBytes} bytes from {client}: dropped (source guard)");
                 continue;
             }
+            while (_retiring.TryTake(out UdpSession? ended))
+            {
+                await ended.RetireUpAsync();
+            }
             UdpSession? session = Find(client);
             if (session is null)
             {
@@ -91,7 +105,7 @@ internal sealed class UdpRelay : IAsyncDisposable
         {
             return null;
         }
-        session = new UdpSession(client, _listener, _options, _counters, _trace, _stop.Token);
+        session = new UdpSession(client, _listener, _options, _counters, _trace, _impairment, _stop.Token);
         if (!_sessions.TryAdd(client, session))
         {
             session.Dispose();
@@ -112,6 +126,7 @@ internal sealed class UdpRelay : IAsyncDisposable
                 Interlocked.Increment(ref _counters.SessionsExpired);
                 _trace.Call($"session {client}: idle for {_options.UdpIdle.TotalSeconds:0.###} s, closed");
                 session.Dispose();
+                _retiring.Add(session);
             }
         }
     }
@@ -127,6 +142,10 @@ internal sealed class UdpRelay : IAsyncDisposable
             session.Dispose();
         }
         await Task.WhenAll(_sessions.Values.Select(s => s.Completion));
+        foreach (UdpSession session in _sessions.Values.Concat(_retiring))
+        {
+            await session.RetireUpAsync();
+        }
         _sessions.Clear();
         _stop.Dispose();
     }

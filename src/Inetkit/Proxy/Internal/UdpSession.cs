@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Inetkit.Impairment;
 using Inetkit.Tracing;
 
 namespace Inetkit.Proxy.Internal;
@@ -14,9 +15,11 @@ internal sealed class UdpSession : IDisposable
     private readonly ProxyCounters _counters;
     private readonly Tracer _trace;
     private readonly CancellationTokenSource _stop;
+    private readonly ImpairedPath<IPEndPoint> _up;
+    private readonly ImpairedPath<IPEndPoint> _down;
     private long _lastActivity;
 
-    public UdpSession(IPEndPoint client, Socket listener, InetProxyOptions options, ProxyCounters counters, Tracer trace, CancellationToken stop)
+    public UdpSession(IPEndPoint client, Socket listener, InetProxyOptions options, ProxyCounters counters, Tracer trace, Func<ImpairmentSpec> impairment, CancellationToken stop)
     {
         _client = client;
         _listener = listener;
@@ -27,6 +30,10 @@ internal sealed class UdpSession : IDisposable
         _upstream = new Socket(options.Target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _upstream.Connect(options.Target);
         _lastActivity = options.TimeProvider.GetTimestamp();
+        Action<string>? narrate = trace.Enabled ? line => trace.Call($"session {client}: {line}") : null;
+        _up = new ImpairedPath<IPEndPoint>(Direction.Up, impairment, SendToServerAsync, noDuplication: false, options, counters, narrate);
+        bool beyondLoopback = !IPAddress.IsLoopback(client.Address.IsIPv4MappedToIPv6 ? client.Address.MapToIPv4() : client.Address);
+        _down = new ImpairedPath<IPEndPoint>(Direction.Down, impairment, SendToClientAsync, noDuplication: beyondLoopback && !options.AllowAmplification, options, counters, narrate);
         trace.Call($"session {client}: socket(), connect({options.Target}) -> from {_upstream.LocalEndPoint}");
     }
 
@@ -37,12 +44,27 @@ internal sealed class UdpSession : IDisposable
 
     public void Start() => Completion = ReceiveDownAsync();
 
+    /// <summary>What this session's impairment engines in force have done.</summary>
+    public ImpairmentCounters LiveImpairment => ProxyCounters.Sum(_up.Live, _down.Live);
+
     public async ValueTask SendUpAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken)
     {
         Interlocked.Exchange(ref _lastActivity, _options.TimeProvider.GetTimestamp());
         try
         {
-            await _upstream.SendAsync(datagram, SocketFlags.None, cancellationToken);
+            await _up.SendAsync(datagram, _options.Target);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session ended meanwhile.
+        }
+    }
+
+    private async ValueTask SendToServerAsync(ReadOnlyMemory<byte> datagram, IPEndPoint target)
+    {
+        try
+        {
+            await _upstream.SendAsync(datagram, SocketFlags.None, _stop.Token);
             Interlocked.Increment(ref _counters.DatagramsUp);
             Interlocked.Add(ref _counters.BytesUp, datagram.Length);
             _trace.Call($"session {_client}: send({datagram.Length} bytes) toward {_options.Target}");
@@ -74,24 +96,36 @@ internal sealed class UdpSession : IDisposable
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
-                return;
+                break;
             }
             Interlocked.Exchange(ref _lastActivity, _options.TimeProvider.GetTimestamp());
             try
             {
-                await _listener.SendToAsync(buffer.AsMemory(0, read), SocketFlags.None, _client, _stop.Token);
-                Interlocked.Increment(ref _counters.DatagramsDown);
-                Interlocked.Add(ref _counters.BytesDown, read);
-                _trace.Call($"session {_client}: sendto({read} bytes, {_client})");
+                await _down.SendAsync(buffer.AsMemory(0, read), _client);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            catch (ObjectDisposedException)
             {
-                return;
+                break;
             }
-            catch (SocketException e)
-            {
-                _trace.Call($"session {_client}: sendto -> {e.SocketErrorCode}");
-            }
+        }
+        await _down.RetireAsync();
+    }
+
+    private async ValueTask SendToClientAsync(ReadOnlyMemory<byte> datagram, IPEndPoint client)
+    {
+        try
+        {
+            await _listener.SendToAsync(datagram, SocketFlags.None, client, _stop.Token);
+            Interlocked.Increment(ref _counters.DatagramsDown);
+            Interlocked.Add(ref _counters.BytesDown, datagram.Length);
+            _trace.Call($"session {client}: sendto({datagram.Length} bytes, {client})");
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        catch (SocketException e)
+        {
+            _trace.Call($"session {client}: sendto -> {e.SocketErrorCode}");
         }
     }
 
@@ -100,4 +134,7 @@ internal sealed class UdpSession : IDisposable
         _stop.Cancel();
         _upstream.Dispose();
     }
+
+    /// <summary>Retires the upward engine once the relay's loop, its only user, is done with this session.</summary>
+    public ValueTask RetireUpAsync() => _up.RetireAsync();
 }
