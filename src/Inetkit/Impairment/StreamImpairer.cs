@@ -20,7 +20,9 @@ namespace Inetkit.Impairment;
 /// writer's source, through TCP's window) instead of queueing megabytes. Toxiproxy's links are unbuffered channels
 /// between a goroutine per toxic, so it holds a few chunks in flight too.</para>
 /// <para>Time comes from the <see cref="TimeProvider"/> (timers and <c>Task.Delay</c>), and every random choice
-/// from <c>new Random(seed)</c>: with a fake clock and a seed, a run is repeatable.</para>
+/// from <c>new Random(seed)</c>: with a fake clock and a seed, a run is repeatable. Waits are whole milliseconds,
+/// rounded up (Task.Delay's unit): a slicer-delay under 1 ms (toxiproxy counts it in microseconds) waits 1 ms, while
+/// latency and bandwidth keep to absolute deadlines, so their rounding does not add up.</para>
 /// </remarks>
 public sealed class StreamImpairer : IAsyncDisposable
 {
@@ -315,14 +317,17 @@ public sealed class StreamImpairer : IAsyncDisposable
         }
     }
 
-    /// <summary>Latency ± jitter, uniform in the jitter (toxiproxy's <c>rand.Int63n(2j) - j</c>, here both ends included), never negative.</summary>
+    /// <summary>
+    /// Latency ± jitter, uniform in whole milliseconds as toxiproxy's (<c>rand.Int63n(2j) - j</c>; here both ends
+    /// included), never negative.
+    /// </summary>
     private TimeSpan Delay()
     {
         TimeSpan delay = _settings.Latency;
-        long jitter = _settings.Jitter.Ticks;
+        long jitter = (long)_settings.Jitter.TotalMilliseconds;
         if (jitter > 0)
         {
-            delay += TimeSpan.FromTicks(_random.NextInt64(-jitter, jitter + 1));
+            delay += TimeSpan.FromMilliseconds(_random.NextInt64(-jitter, jitter + 1));
         }
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
     }

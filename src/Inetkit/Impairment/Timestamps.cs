@@ -27,7 +27,11 @@ internal static class Timestamps
                 return waited;
             }
             waited = true;
-            await Task.Delay(time.GetElapsedTime(now, due), time, cancellationToken);
+
+            // Whole milliseconds, rounded up: Task.Delay's timers count in them, and a wait shorter than one would
+            // complete at once, spinning this loop (for ever on a fake clock, which only moves when told to).
+            TimeSpan remaining = time.GetElapsedTime(now, due);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds)), time, cancellationToken);
         }
     }
 }
