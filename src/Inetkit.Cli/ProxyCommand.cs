@@ -25,11 +25,30 @@ internal static class ProxyCommand
         var allowAmplification = new Option<bool>("--allow-amplification") { Description = "Allow duplication toward clients beyond loopback (off: no client gets more than the server sent)" };
         var scope = new Option<FileInfo?>("--scope") { Description = "The signed-off scope, as for scan; needed for a target outside loopback", HelpName = "FILE" };
         var auditLog = new Option<string?>("--audit-log") { Description = $"Where proxies to hosts beyond loopback are recorded (default {environment.AuditLogPath})", HelpName = "FILE" };
+        var impair = new Option<string?>("--impair")
+        {
+            Description = "Impair what passes, both ways unless up: or down: says: loss=5%,duplicate=1%,reorder=2%,delay=20ms,jitter=5ms,corrupt=1%,rate=1mbit (datagrams); latency=T,bandwidth=200KB/s,slicer=N,timeout=T,reset=T,slow-close=T,limit-data=N (streams); seed=N",
+            HelpName = "SPEC",
+        };
+        impair.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text)
+            {
+                try
+                {
+                    Impairment.ImpairmentSpec.Parse(text, Impairment.Direction.Both);
+                }
+                catch (Impairment.ImpairmentSpecException e)
+                {
+                    r.AddError(e.Message);
+                }
+            }
+        });
         var json = new Option<bool>("--json") { Description = "Print the counters at exit as one JSON object" };
         var trace = new Option<bool>("--trace") { Description = "Narrate every socket call on stderr" };
         var command = new Command("proxy", "Relay TCP and UDP to a server (loopback, or a host within a signed-off --scope), counting what passes.")
         {
-            listen, to, tcp, udp, udpIdle, maxSessions, maxConnections, allowAmplification, scope, auditLog, json, trace,
+            listen, to, tcp, udp, impair, udpIdle, maxSessions, maxConnections, allowAmplification, scope, auditLog, json, trace,
         };
         command.Validators.Add(r =>
         {
@@ -67,6 +86,7 @@ internal static class ProxyCommand
                     MaxSessions = parsed.GetValue(maxSessions),
                     MaxConnections = parsed.GetValue(maxConnections),
                     AllowAmplification = parsed.GetValue(allowAmplification),
+                    Impairment = parsed.GetValue(impair) is { } spec ? Impairment.ImpairmentSpec.Parse(spec, Impairment.Direction.Both) : Impairment.ImpairmentSpec.None,
                     Trace = parsed.GetValue(trace) ? line => { lock (console.Error) { console.Error.WriteLine(line); } } : null,
                 };
                 return await RunAsync(options, parsed.GetValue(json), console, stop);
@@ -138,13 +158,20 @@ internal static class ProxyCommand
                 w.WriteNumber("sessions_expired", s.SessionsExpired);
                 w.WriteNumber("dropped_no_session", s.DatagramsDroppedNoSession);
                 w.WriteNumber("dropped_by_source", s.DatagramsDroppedBySource);
+                w.WriteNumber("lost", s.Impairment.Lost);
+                w.WriteNumber("duplicated", s.Impairment.Duplicated);
+                w.WriteNumber("reordered", s.Impairment.Reordered);
+                w.WriteNumber("delayed", s.Impairment.Delayed);
+                w.WriteNumber("corrupted", s.Impairment.Corrupted);
+                w.WriteNumber("rate_dropped", s.Impairment.RateDropped);
             });
         }
         else
         {
             await console.Error.WriteLineAsync(
                 $"inetkit: proxy relayed {Count(s.Connections, "connection")} ({s.ConnectionsRefused:N0} refused), {Count(s.DatagramsUp, "datagram")} up and {s.DatagramsDown:N0} down in {Count(s.Sessions, "session")}; "
-                + $"{Count(s.BytesUp, "byte")} up, {s.BytesDown:N0} down; dropped {s.DatagramsDroppedNoSession:N0} (no session), {s.DatagramsDroppedBySource:N0} (source guards)");
+                + $"{Count(s.BytesUp, "byte")} up, {s.BytesDown:N0} down; dropped {s.DatagramsDroppedNoSession:N0} (no session), {s.DatagramsDroppedBySource:N0} (source guards)"
+                + (options.Impairment.IsNone ? "" : $"; impairment ({options.Impairment}): {s.Impairment.Lost:N0} lost, {s.Impairment.Duplicated:N0} duplicated, {s.Impairment.Reordered:N0} reordered, {s.Impairment.Delayed:N0} delayed, {s.Impairment.Corrupted:N0} corrupted, {s.Impairment.RateDropped:N0} dropped by the rate"));
         }
         return ExitCodes.Success;
     }

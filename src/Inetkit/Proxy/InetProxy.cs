@@ -156,7 +156,7 @@ public sealed class InetProxy : IAsyncDisposable
     {
         try
         {
-            await new TcpRelay(client, _options, _counters, _trace.For("proxy/tcp")).RunAsync(_stop.Token);
+            await new TcpRelay(client, _options, _counters, _trace.For("proxy/tcp"), Impairment).RunAsync(_stop.Token);
         }
         finally
         {

@@ -54,6 +54,7 @@ public sealed class ProxyCommandTests
     [InlineData("proxy: --to 127.0.0.1: give the server's port too (HOST:PORT)", "--to", "127.0.0.1")]
     [InlineData("proxy: --listen localhost:0: give an address to listen on (127.0.0.1, [::1], 0.0.0.0)", "--to", "127.0.0.1:7", "--listen", "localhost:0")]
     [InlineData("choose one of --tcp or --udp (neither: both)", "--to", "127.0.0.1:7", "--tcp", "--udp")]
+    [InlineData("impairment 'loss=150%': a percentage is 0-100%", "--to", "127.0.0.1:7", "--impair", "loss=150%")]
     public async Task BadInput_IsAUsageError(string message, params string[] args)
     {
         using ScanCli cli = Proxy();

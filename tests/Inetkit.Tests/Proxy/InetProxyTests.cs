@@ -153,6 +153,68 @@ public sealed class InetProxyTests
         Assert.Equal(2, proxy.Statistics.Sessions);
     }
 
+    [Fact]
+    public async Task Tcp_LimitData_LetsThatManyBytesThrough_ThenCloses()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Chargen);
+        var impairment = Inetkit.Impairment.ImpairmentSpec.Parse("limit-data=100", Inetkit.Impairment.Direction.Both);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Chargen, Transport.Tcp), Transport = Transport.Tcp, Impairment = impairment }, Ct);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+
+        byte[] got = await ReadToEndAsync(client);
+
+        Assert.Equal(100, got.Length);
+        Assert.Equal(ChargenPattern.Slice(0, 100).ToArray(), got);
+    }
+
+    [Fact]
+    public async Task Tcp_ResetAtOnce_ReachesTheClientAsAReset()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        var impairment = Inetkit.Impairment.ImpairmentSpec.Parse("down:reset=0", Inetkit.Impairment.Direction.Both);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Echo, Transport.Tcp), Transport = Transport.Tcp, Impairment = impairment }, Ct);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+
+        SocketException reset = await Assert.ThrowsAsync<SocketException>(async () => await ReadToEndAsync(client));
+
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task Udp_WithASeed_TheSameDatagramsAreLost_AndCounted()
+    {
+        // loss=50% with seed 7: which of ten datagrams the engine loses is fixed by the seed; the proxy must lose
+        // exactly those, and send the rest in order.
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        var impairment = Inetkit.Impairment.ImpairmentSpec.Parse("up:loss=50%,seed=7", Inetkit.Impairment.Direction.Both);
+        var expected = new List<int>();
+        await using (var reference = new Inetkit.Impairment.DatagramImpairer<int>(impairment.DatagramsUp, 7, TimeProvider.System, (d, i) => { expected.Add(i); return ValueTask.CompletedTask; }))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                await reference.SubmitAsync(new byte[] { (byte)i }, i);
+            }
+        }
+        Assert.InRange(expected.Count, 1, 9);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Echo, Transport.Udp), Transport = Transport.Udp, Impairment = impairment }, Ct);
+        using Socket client = Datagram(proxy.EndPoint);
+
+        for (int i = 0; i < 10; i++)
+        {
+            await client.SendAsync(new byte[] { (byte)i }, SocketFlags.None, Ct);
+        }
+        var got = new List<int>();
+        while (got.Count < expected.Count)
+        {
+            got.Add((await ReceiveAsync(client))[0]);
+        }
+
+        Assert.Equal(expected, got);
+        Assert.Equal(10 - expected.Count, proxy.Statistics.Impairment.Lost);
+    }
+
     private static Socket Listen()
     {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Inetkit.Impairment;
 using Inetkit.Tracing;
 
 namespace Inetkit.Proxy.Internal;
@@ -8,7 +9,7 @@ namespace Inetkit.Proxy.Internal;
 /// One client connection relayed to the target: a connection of its own upstream, bytes pumped both ways, a FIN
 /// passed on as a FIN (half-close, so that the other way goes on), a reset passed on as a reset.
 /// </summary>
-internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCounters counters, Tracer trace)
+internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCounters counters, Tracer trace, ImpairmentSpec impairment)
 {
     private const int BufferSize = 64 * 1024;
 
@@ -37,11 +38,77 @@ internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCou
                 return;
             }
             Interlocked.Increment(ref counters.Connections);
-            Task up = PumpAsync(client, upstream, up: true, stop);
-            Task down = PumpAsync(upstream, client, up: false, stop);
+            // The impairment in force when the connection opened stays its own (a change applies to new connections).
+            int seed = impairment.Seed ?? Random.Shared.Next();
+            Task up = Pump(client, upstream, up: true, impairment.StreamUp, seed, stop);
+            Task down = Pump(upstream, client, up: false, impairment.StreamDown, seed + 1, stop);
             await Task.WhenAll(up, down);
             trace.Call($"{from}: close()");
         }
+    }
+
+    private Task Pump(Socket source, Socket destination, bool up, StreamImpairment toxics, int seed, CancellationToken stop) =>
+        toxics.IsNone ? PumpAsync(source, destination, up, stop) : PumpImpairedAsync(source, destination, up, toxics, seed, stop);
+
+    /// <summary>
+    /// As <see cref="PumpAsync"/>, through the toxics: they deliver on their own schedule, and when one of them ends
+    /// the connection (timeout, reset, limit-data), the source side ends with it, as toxiproxy closes both.
+    /// </summary>
+    private async Task PumpImpairedAsync(Socket source, Socket destination, bool up, StreamImpairment toxics, int seed, CancellationToken stop)
+    {
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        await using var impairer = new StreamImpairer(toxics, seed, options.TimeProvider, new SocketStreamSink(destination));
+        string toward = up ? "server" : "client";
+        Task ending = impairer.Ended.ContinueWith(
+            ended =>
+            {
+                if (ended.Result is StreamEnd.Timeout or StreamEnd.Reset or StreamEnd.LimitData or StreamEnd.Failed)
+                {
+                    trace.Call($"impairment ended the stream toward the {toward}: {ended.Result}");
+                    reading.Cancel();
+                    if (ended.Result == StreamEnd.Reset)
+                    {
+                        Reset(source);
+                    }
+                    else
+                    {
+                        source.Dispose();
+                    }
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        byte[] buffer = new byte[BufferSize];
+        try
+        {
+            while (true)
+            {
+                int read = await source.ReceiveAsync(buffer, SocketFlags.None, reading.Token);
+                if (read == 0)
+                {
+                    await impairer.CompleteAsync(stop);
+                    trace.Call($"{(up ? "client" : "server")} sent FIN -> passed on toward the {toward} after the toxics");
+                    return;
+                }
+                Interlocked.Add(ref up ? ref counters.BytesUp : ref counters.BytesDown, read);
+                if (!await impairer.WriteAsync(buffer.AsMemory(0, read), stop))
+                {
+                    return;
+                }
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted)
+        {
+            if (Interlocked.Exchange(ref _reset, 1) == 0)
+            {
+                Reset(destination);
+                Reset(source);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // Stopping, or a toxic ended the connection (the continuation above closed the source).
+        }
+        _ = ending;
     }
 
     /// <summary>Reads from <paramref name="source"/> and writes to <paramref name="destination"/> until a FIN, a reset or the stop.</summary>
