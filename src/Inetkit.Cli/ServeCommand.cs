@@ -97,6 +97,11 @@ internal static class ServeCommand
         {
             Description = "Let UDP replies to non-loopback sources be longer than the requests (plain RFC behaviour; makes this host a reflector)",
         };
+        var impair = new Option<string[]>("--impair")
+        {
+            Description = "Impair the replies on purpose, repeatable, SPEC for all services or SERVICE=SPEC for one: loss=5%,duplicate=1%,reorder=2%,delay=20ms,jitter=5ms,corrupt=1%,rate=1mbit (datagrams); latency=T,bandwidth=200KB/s,slicer=N,timeout=T,reset=T,slow-close=T,limit-data=N (TCP); seed=N for the same losses every run",
+            HelpName = "SPEC",
+        };
         var grace = new Option<double>("--grace")
         {
             Description = "Seconds that in-flight connections get to finish after SIGINT or SIGTERM",
@@ -117,7 +122,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the echo, discard, daytime, qotd, chargen and time services over TCP and UDP (loopback only unless --bind says otherwise).")
         {
             services, bind, port, offset, tcp, udp, once, quotes, daytimeFormat, maxConnections, maxPerSource, idle,
-            udpRate, udpGlobalRate, allowAmplification, grace, udpLoops, trace, verbose,
+            udpRate, udpGlobalRate, allowAmplification, impair, grace, udpLoops, trace, verbose,
         };
         command.Validators.Add(Ranges.Guarded(result =>
         {
@@ -145,6 +150,15 @@ internal static class ServeCommand
             {
                 result.AddError($"service '{twice}' is named twice");
             }
+            try
+            {
+                Transport only = (result.GetValue(tcp) ? Transport.Tcp : 0) | (result.GetValue(udp) ? Transport.Udp : 0);
+                ImpairArguments.Parse(result.GetValue(impair) ?? [], only);
+            }
+            catch (Inetkit.Impairment.ImpairmentSpecException e)
+            {
+                result.AddError(e.Message);
+            }
         }));
 
         command.SetAction(async (parsed, cancellationToken) =>
@@ -156,8 +170,11 @@ internal static class ServeCommand
                 double idleSeconds = parsed.GetValue(idle);
                 FileInfo? quotesFile = parsed.GetValue(quotes);
                 string[] bindTexts = parsed.GetValue(bind) ?? [];
+                var (impairAll, impairPerService) = ImpairArguments.Parse(parsed.GetValue(impair) ?? [], transports);
                 var options = new InetServerOptions
                 {
+                    Impairment = impairAll,
+                    ServiceImpairments = impairPerService,
                     Services = ParseServices(parsed.GetValue(services)),
                     BindAddresses = bindTexts.Length == 0 ? null : [.. bindTexts.SelectMany(t => ParseBind(t)!).Distinct()],
                     Port = parsed.GetValue(port),
@@ -198,6 +215,10 @@ internal static class ServeCommand
         if (!options.Once)
         {
             await error.WriteLineAsync($"inetkit: serving {server.Endpoints.Count} sockets; Ctrl+C stops");
+            foreach (ServiceKind kind in options.Services.Where(k => !options.ImpairmentFor(k).IsNone))
+            {
+                await error.WriteLineAsync($"inetkit: impairing what {WellKnownPorts.Name(kind)} sends: {options.ImpairmentFor(kind).Describe(Inetkit.Impairment.Direction.Down)}");
+            }
         }
         try
         {

@@ -178,7 +178,7 @@ public sealed partial class InetServer
         ports.UnionWith(_endpoints.Select(e => e.EndPoint.Port));
         var policy = new UdpSourcePolicy(ports, _options.UdpRate, _options.UdpGlobalRate, _options.AllowAmplification, _options.TimeProvider);
         var once = new OnceGate(_options.Once, () => _ = StopAsync());
-        var host = new HostContext(_options, policy, _tracker, once, _counters, _stopping.Token);
+        var host = new HostContext(_options, policy, _tracker, once, _counters, _impairments, _stopping.Token);
         foreach (Listener listener in _listeners)
         {
             if (listener.Transport == Transport.Tcp)

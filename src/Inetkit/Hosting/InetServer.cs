@@ -24,6 +24,7 @@ public sealed partial class InetServer : IAsyncDisposable
     private readonly List<ListenerEndpoint> _endpoints = [];
     private readonly List<Task> _loops = [];
     private readonly Counters _counters = new();
+    private readonly ImpairmentLedger _impairments = new();
     private readonly ConnectionTracker _tracker;
     private readonly Lock _stopLock = new();
     private Task? _stopTask;
@@ -41,7 +42,7 @@ public sealed partial class InetServer : IAsyncDisposable
     public Task Completion => _completion.Task;
 
     /// <summary>Counters since start.</summary>
-    public InetServerStatistics Statistics => _counters.Snapshot();
+    public InetServerStatistics Statistics => _counters.Snapshot() with { Impairment = _impairments.Snapshot() };
 
     /// <summary>Binds every socket and starts serving. Nothing is left open if any bind fails.</summary>
     /// <exception cref="ArgumentException">The options contradict each other or are out of range.</exception>

@@ -84,6 +84,18 @@ public sealed record InetServerOptions
     /// </summary>
     public bool AllowAmplification { get; init; }
 
+    /// <summary>
+    /// What is done on purpose to every service's traffic (<c>--impair</c>): by default to what the server sends,
+    /// its replies. None by default.
+    /// </summary>
+    public Impairment.ImpairmentSpec Impairment { get; init; } = Inetkit.Impairment.ImpairmentSpec.None;
+
+    /// <summary>Per service, instead of <see cref="Impairment"/> (<c>--impair echo=loss=5%</c>).</summary>
+    public IReadOnlyDictionary<ServiceKind, Impairment.ImpairmentSpec> ServiceImpairments { get; init; } = new Dictionary<ServiceKind, Impairment.ImpairmentSpec>();
+
+    /// <summary>The impairment of <paramref name="service"/>: its own, else the one for all.</summary>
+    public Impairment.ImpairmentSpec ImpairmentFor(ServiceKind service) => ServiceImpairments.GetValueOrDefault(service, Impairment);
+
     /// <summary>How long in-flight work may finish after a stop is asked before connections are closed.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(3);
 

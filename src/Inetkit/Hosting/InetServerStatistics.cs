@@ -10,6 +10,9 @@ public sealed record InetServerStatistics(
     long DatagramsAnswered,
     IReadOnlyDictionary<UdpVerdict, long> DatagramsDropped)
 {
+    /// <summary>What <c>--impair</c> did, per service: datagrams lost, duplicated, reordered, delayed, corrupted.</summary>
+    public IReadOnlyDictionary<Protocol.ServiceKind, Impairment.ImpairmentCounters> Impairment { get; init; } = new Dictionary<Protocol.ServiceKind, Impairment.ImpairmentCounters>();
+
     /// <summary>All dropped datagrams, whatever the reason.</summary>
     public long TotalDatagramsDropped => DatagramsDropped.Values.Sum();
 }

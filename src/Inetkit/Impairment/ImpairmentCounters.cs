@@ -35,4 +35,19 @@ public readonly record struct ImpairmentCounters
 
     /// <summary>Sends whose function threw; the exception was narrated, not rethrown.</summary>
     public long SendFailed { get; init; }
+
+    /// <summary>The counts of two engines together.</summary>
+    public static ImpairmentCounters Sum(ImpairmentCounters a, ImpairmentCounters b) => new()
+    {
+        Submitted = a.Submitted + b.Submitted,
+        Sent = a.Sent + b.Sent,
+        Lost = a.Lost + b.Lost,
+        Duplicated = a.Duplicated + b.Duplicated,
+        Reordered = a.Reordered + b.Reordered,
+        Delayed = a.Delayed + b.Delayed,
+        Corrupted = a.Corrupted + b.Corrupted,
+        RateDropped = a.RateDropped + b.RateDropped,
+        Abandoned = a.Abandoned + b.Abandoned,
+        SendFailed = a.SendFailed + b.SendFailed,
+    };
 }

@@ -90,7 +90,10 @@ public sealed class InetProxyTests
     [Fact]
     public async Task Tcp_ATargetThatRefuses_IsAResetToTheClient_AndCounted()
     {
-        IPEndPoint nobody = FreeLoopbackPort();
+        // Bound and never listening: a connect there is refused, and no other test can take the port meanwhile.
+        using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bound.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var nobody = (IPEndPoint)bound.LocalEndPoint!;
         await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = nobody, Transport = Transport.Tcp }, Ct);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(proxy.EndPoint, Ct);
@@ -221,13 +224,6 @@ public sealed class InetProxyTests
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(8);
         return listener;
-    }
-
-    private static IPEndPoint FreeLoopbackPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (IPEndPoint)probe.LocalEndPoint!;
     }
 
     private static Socket Datagram(IPEndPoint to)

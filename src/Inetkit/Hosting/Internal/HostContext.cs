@@ -9,6 +9,7 @@ internal sealed class HostContext(
     ConnectionTracker tracker,
     OnceGate once,
     Counters counters,
+    ImpairmentLedger impairments,
     CancellationToken stopping)
 {
     public InetServerOptions Options => options;
@@ -22,6 +23,9 @@ internal sealed class HostContext(
     public OnceGate Once => once;
 
     public Counters Counters => counters;
+
+    /// <summary>The impairment engines' counts, per service.</summary>
+    public ImpairmentLedger Impairments => impairments;
 
     /// <summary>Cancelled when the server stops accepting; in-flight connections are not cancelled by it.</summary>
     public CancellationToken Stopping => stopping;

@@ -1,3 +1,4 @@
+using Inetkit.Protocol;
 using System.Net;
 using System.Net.Sockets;
 using Inetkit.Services;
@@ -30,7 +31,7 @@ internal static class ReplyConnection
     // What clients send is read into this and dropped: every connection may share it, since nobody reads it back.
     private static readonly byte[] Dropped = new byte[4096];
 
-    public static void Serve(Socket client, IPEndPoint remote, ReadOnlySpan<byte> reply, HostContext host, Tracer trace, long id)
+    public static void Serve(Socket client, IPEndPoint remote, ReadOnlySpan<byte> reply, ServiceKind kind, HostContext host, Tracer trace, long id)
     {
         // Non-blocking, so that no client can hold the accepting thread.
         client.Blocking = false;
@@ -47,7 +48,7 @@ internal static class ReplyConnection
         }
         if (sent < reply.Length || !IPAddress.IsLoopback(remote.Address) || !DropInput(client))
         {
-            Continue(client, remote, reply[sent..], host, trace, id);
+            Continue(client, remote, reply[sent..], kind, host, trace, id);
             return;
         }
         client.Dispose();
@@ -58,10 +59,10 @@ internal static class ReplyConnection
     /// Hands the connection to the stream machinery when something needs waiting: the rest of the reply, the
     /// lingering close, or a client still sending.
     /// </summary>
-    internal static void Continue(Socket client, IPEndPoint remote, ReadOnlySpan<byte> rest, HostContext host, Tracer trace, long id)
+    internal static void Continue(Socket client, IPEndPoint remote, ReadOnlySpan<byte> rest, ServiceKind kind, HostContext host, Tracer trace, long id)
     {
         client.NoDelay = true;
-        _ = new TcpConnection(client, remote, new RestOfReply(rest.ToArray()), host, trace, id).RunAsync();
+        _ = new TcpConnection(client, remote, new RestOfReply(rest.ToArray()), kind, host, trace, id).RunAsync();
     }
 
     /// <summary>After the close: the slot, the counters, the narration and --once.</summary>

@@ -102,7 +102,7 @@ internal sealed partial class TcpAcceptLoop
         int done = (int)Math.Max(sent, 0);
         if (done < length || !IPAddress.IsLoopback(ip) || !DropInput(fd, dropped))
         {
-            ReplyConnection.Continue(Wrap(fd), new IPEndPoint(ip, port), _reply.AsSpan(done, length - done), host, trace.For($"{Name} #{id}"), id);
+            ReplyConnection.Continue(Wrap(fd), new IPEndPoint(ip, port), _reply.AsSpan(done, length - done), kind, host, trace.For($"{Name} #{id}"), id);
             return;
         }
         // The FIN goes with the reply, before the close: input that arrives after it draws a reset only behind both.
@@ -115,7 +115,7 @@ internal sealed partial class TcpAcceptLoop
     {
         Socket client = Wrap(fd);
         client.NoDelay = true;
-        _ = new TcpConnection(client, new IPEndPoint(ip, port), handler, host, trace.For($"{Name} #{id}"), id).RunAsync();
+        _ = new TcpConnection(client, new IPEndPoint(ip, port), handler, kind, host, trace.For($"{Name} #{id}"), id).RunAsync();
     }
 
     private static Socket Wrap(int fd) => new(new SafeSocketHandle(fd, ownsHandle: true));

@@ -32,6 +32,9 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
     // Owned by this loop's thread: a reply is written here and sent before the next accept.
     private readonly byte[] _reply = service is ITcpReplyService ? new byte[ReplyConnection.BufferSize] : [];
 
+    // Stream toxics need the service's writes as a stream: the reply services' direct paths are left aside.
+    private readonly bool _direct = host.Options.ImpairmentFor(kind).StreamDown.IsNone;
+
     // How long accepting pauses when the process is out of file descriptors: long enough for connections to
     // end and free some, short enough that clients waiting in the backlog barely notice.
     private static readonly TimeSpan DescriptorBackoff = TimeSpan.FromMilliseconds(100);
@@ -41,7 +44,7 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
 
     private void Run()
     {
-        if (OperatingSystem.IsLinux() && service is ITcpReplyService replies && !trace.Enabled)
+        if (OperatingSystem.IsLinux() && service is ITcpReplyService replies && !trace.Enabled && _direct)
         {
             RunReplies(replies);
             return;
@@ -119,13 +122,13 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
         }
         long id = NextId();
         Tracer connectionTrace = trace.For($"{Name} #{id}");
-        if (service is ITcpReplyService replies && replies.TryWriteReply(_reply, out int length))
+        if (_direct && service is ITcpReplyService replies && replies.TryWriteReply(_reply, out int length))
         {
-            ReplyConnection.Serve(client, remote, _reply.AsSpan(0, length), host, connectionTrace, id);
+            ReplyConnection.Serve(client, remote, _reply.AsSpan(0, length), kind, host, connectionTrace, id);
             return;
         }
         client.NoDelay = true;
-        var connection = new TcpConnection(client, remote, service, host, connectionTrace, id);
+        var connection = new TcpConnection(client, remote, service, kind, host, connectionTrace, id);
         _ = connection.RunAsync();
     }
 

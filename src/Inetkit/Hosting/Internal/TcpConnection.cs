@@ -1,6 +1,7 @@
 using Inetkit.Tracing;
 using System.Net;
 using System.Net.Sockets;
+using Inetkit.Protocol;
 using Inetkit.Services;
 using Microsoft.Extensions.Logging;
 
@@ -14,7 +15,7 @@ namespace Inetkit.Hosting.Internal;
 /// busy when the stop's grace runs out is reset instead, so that no client mistakes a cut-off exchange for a
 /// finished one. Every failure ends here, in this connection.
 /// </summary>
-internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpService service, HostContext host, Tracer trace, long id)
+internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpService service, ServiceKind kind, HostContext host, Tracer trace, long id)
 {
     // How long a closed connection waits for the client's FIN before it closes anyway.
     private static readonly TimeSpan Linger = TimeSpan.FromSeconds(2);
@@ -27,9 +28,25 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         host.Tracker.Track(id, tracked);
         host.Counters.Opened();
         string ending = "close()";
+        Impairment.StreamImpairment toxics = host.Options.ImpairmentFor(kind).StreamDown;
+        await using Impairment.StreamImpairer? impairer = toxics.IsNone ? null
+            : new Impairment.StreamImpairer(toxics, host.Options.ImpairmentFor(kind).Seed ?? Random.Shared.Next(), host.Clock, new ConnectionStreamSink(stream, socket));
         try
         {
-            await service.HandleAsync(stream, abort.Token);
+            if (impairer is null)
+            {
+                await service.HandleAsync(stream, abort.Token);
+            }
+            else
+            {
+                // --impair: what the service writes goes through the toxics; what it reads comes as it is.
+                await service.HandleAsync(new Impairment.ImpairedStream(stream, impairer), abort.Token);
+                await impairer.CompleteAsync(abort.Token);
+                if (impairer.EndedBy is not Impairment.StreamEnd.Normal)
+                {
+                    throw new IOException($"the impairment ended the stream ({impairer.EndedBy})");
+                }
+            }
             bool linger = host.Tracker.ExchangeDone(tracked, remote.Address);
             await CloseGracefullyAsync(stream, abort, linger);
         }

@@ -20,6 +20,9 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
     // Read once: a closed socket can no longer say where it was bound.
     private readonly string _where = $"{WellKnownPorts.Name(kind)}/udp on {socket.LocalEndPoint}";
 
+    // --impair: the replies go through these, one toward loopback and one, never duplicating, beyond it.
+    private readonly ImpairedReplies? _impaired = ImpairedReplies.For(socket, kind, host, trace);
+
     /// <summary>
     /// Runs the loop on a thread of its own, in blocking receives: a datagram service has nothing to do between
     /// datagrams, and a thread that sleeps in recvfrom() is woken by the kernel directly, where an asynchronous
@@ -54,6 +57,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
             }
             Serve(request.AsSpan(0, length), reply, from);
         }
+        _impaired?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     private string Name => $"{WellKnownPorts.Name(kind)}/udp";
@@ -82,6 +86,14 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
             {
                 trace.Call(kind == ServiceKind.Discard ? "(discarded; no reply)" : $"(no reply: it would be longer than the {request.Length}-byte request)");
             }
+            host.Once.Served();
+            return;
+        }
+        if (_impaired is not null)
+        {
+            host.Policy.Replied(source, reply.AsSpan(0, replyLength));
+            host.Counters.Answered();
+            _impaired.Submit(reply.AsMemory(0, replyLength), from, source.IsLoopback);
             host.Once.Served();
             return;
         }

@@ -25,19 +25,7 @@ internal sealed class ProxyCounters
         }
     }
 
-    public static Impairment.ImpairmentCounters Sum(Impairment.ImpairmentCounters a, Impairment.ImpairmentCounters b) => new()
-    {
-        Submitted = a.Submitted + b.Submitted,
-        Sent = a.Sent + b.Sent,
-        Lost = a.Lost + b.Lost,
-        Duplicated = a.Duplicated + b.Duplicated,
-        Reordered = a.Reordered + b.Reordered,
-        Delayed = a.Delayed + b.Delayed,
-        Corrupted = a.Corrupted + b.Corrupted,
-        RateDropped = a.RateDropped + b.RateDropped,
-        Abandoned = a.Abandoned + b.Abandoned,
-        SendFailed = a.SendFailed + b.SendFailed,
-    };
+    public static Impairment.ImpairmentCounters Sum(Impairment.ImpairmentCounters a, Impairment.ImpairmentCounters b) => Impairment.ImpairmentCounters.Sum(a, b);
 
     public ProxyStatistics Snapshot(Impairment.ImpairmentCounters live)
     {
