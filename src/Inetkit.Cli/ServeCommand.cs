@@ -229,6 +229,11 @@ internal static class ServeCommand
             await error.WriteLineAsync($"inetkit: stopping (open connections get {options.ShutdownGrace.TotalSeconds:0.#} s to finish)");
         }
         await server.StopAsync();
+        foreach ((ServiceKind kind, Inetkit.Impairment.ImpairmentCounters c) in server.Statistics.Impairment)
+        {
+            // What was done on purpose, to set beside what the client measured.
+            await error.WriteLineAsync($"inetkit: {WellKnownPorts.Name(kind)}/udp impairment: {c.Submitted:N0} replies, {c.Lost:N0} lost, {c.Duplicated:N0} duplicated, {c.Reordered:N0} reordered, {c.Delayed:N0} delayed, {c.Corrupted:N0} corrupted, {c.RateDropped:N0} dropped by the rate");
+        }
         return ExitCodes.Success;
     }
 
