@@ -11,7 +11,7 @@ using Inetkit.Tests.Support;
 namespace Inetkit.Tests.Proxy;
 
 /// <summary>The toxiproxy-compatible control API over HTTP: every route, toxiproxy's status codes and error bodies, and the toxics' effect.</summary>
-public sealed class ToxiproxyApiTests
+public sealed partial class ToxiproxyApiTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
