@@ -3,17 +3,27 @@ using System.Net;
 using Inetkit.Clients;
 using Inetkit.Protocol;
 using Inetkit.Proxy;
+using Inetkit.Proxy.Api;
 using Inetkit.Scanning;
 
 namespace Inetkit.Cli;
 
-/// <summary><c>inetkit proxy --listen ADDR:PORT --to HOST:PORT</c>: a relay in front of any server, through the scanner's gate.</summary>
+/// <summary>
+/// <c>inetkit proxy --listen ADDR:PORT --to HOST:PORT</c>: a relay in front of any server, through the scanner's gate;
+/// with <c>--api</c>, toxiproxy's control API too, whose proxies pass the same gate.
+/// </summary>
 internal static class ProxyCommand
 {
     public static Command Create(CliConsole console, ScanEnvironment environment, CancellationToken stop)
     {
         var listen = new Option<string>("--listen") { Description = "Where clients connect, ADDR:PORT (default 127.0.0.1:0, a free port on loopback)", DefaultValueFactory = _ => "127.0.0.1:0", HelpName = "ADDR:PORT" };
-        var to = new Option<string>("--to") { Description = "The server relayed to, HOST:PORT: loopback, or a host the --scope authorizes", HelpName = "HOST:PORT", Required = true };
+        var to = new Option<string>("--to") { Description = "The server relayed to, HOST:PORT: loopback, or a host the --scope authorizes", HelpName = "HOST:PORT" };
+        var api = new Option<string?>("--api")
+        {
+            Description = $"Serve toxiproxy's HTTP API at ADDR:PORT (default {ApiDefaultPort} on 127.0.0.1): proxies and toxics created by its clients and curl, each upstream through the same gate as --to",
+            HelpName = "ADDR:PORT",
+        };
+        var apiBeyondLoopback = new Option<bool>("--api-beyond-loopback") { Description = "Allow --api on an address beyond loopback (whoever reaches it can open proxies on this machine)" };
         var tcp = new Option<bool>("--tcp") { Description = "TCP only (default: TCP and UDP)" };
         var udp = new Option<bool>("--udp") { Description = "UDP only" };
         var udpIdle = new Option<double>("--udp-idle") { Description = "Seconds a UDP session (a client and its upstream socket) lasts without a datagram", DefaultValueFactory = _ => 60, HelpName = "S" };
@@ -48,7 +58,7 @@ internal static class ProxyCommand
         var trace = new Option<bool>("--trace") { Description = "Narrate every socket call on stderr" };
         var command = new Command("proxy", "Relay TCP and UDP to a server (loopback, or a host within a signed-off --scope), counting what passes.")
         {
-            listen, to, tcp, udp, impair, udpIdle, maxSessions, maxConnections, allowAmplification, scope, auditLog, json, trace,
+            listen, to, api, apiBeyondLoopback, tcp, udp, impair, udpIdle, maxSessions, maxConnections, allowAmplification, scope, auditLog, json, trace,
         };
         command.Validators.Add(r =>
         {
@@ -56,11 +66,35 @@ internal static class ProxyCommand
             {
                 r.AddError("choose one of --tcp or --udp (neither: both)");
             }
+            if (r.GetValue(to) is null && r.GetValue(api) is null)
+            {
+                r.AddError("give --to HOST:PORT, or --api to create proxies through toxiproxy's API (or both)");
+            }
         });
         command.SetAction(async (parsed, cancellationToken) =>
         {
             try
             {
+                string? scopePath = parsed.GetValue(scope)?.FullName;
+                string auditPath = parsed.GetValue(auditLog) ?? environment.AuditLogPath;
+                IPEndPoint? apiAt = parsed.GetValue(api) is { } apiText ? ParseApi(apiText, parsed.GetValue(apiBeyondLoopback)) : null;
+                ToxiproxyApiOptions? apiOptions = null;
+                if (apiAt is not null)
+                {
+                    if (scopePath is not null)
+                    {
+                        ScanScope.Load(scopePath); // a scope that cannot be read fails now, not at the first API call
+                    }
+                    apiOptions = new ToxiproxyApiOptions
+                    {
+                        AuthorizeUpstream = (host, port, transport, ct) => AuthorizeApiUpstreamAsync(host, port, transport, scopePath, auditPath, environment, ct),
+                        Trace = parsed.GetValue(trace) ? line => { lock (console.Error) { console.Error.WriteLine(line); } } : null,
+                    };
+                }
+                if (parsed.GetValue(to) is null)
+                {
+                    return await RunAsync(null, apiAt, apiOptions, parsed.GetValue(json), console, stop);
+                }
                 // An address, not a name, and port 0 allowed (a free one): IPEndPoint's own syntax, [::1]:0 included.
                 if (!IPEndPoint.TryParse(parsed.GetValue(listen)!, out IPEndPoint? listenAt))
                 {
@@ -74,7 +108,7 @@ internal static class ProxyCommand
                 Transport? transport = parsed.GetValue(tcp) ? Transport.Tcp : parsed.GetValue(udp) ? Transport.Udp : null;
                 string ports = transport switch { Transport.Tcp => $"T:{port}", Transport.Udp => $"U:{port}", _ => $"T:{port},U:{port}" };
                 IPAddress[] target = await TrafficGate.AuthorizeAsync(
-                    [host], parsed.GetValue(scope)?.FullName, environment, "proxying to", "proxy", parsed.GetValue(auditLog) ?? environment.AuditLogPath,
+                    [host], scopePath, environment, "proxying to", "proxy", auditPath,
                     [parsed.GetValue(to)!], ports, m => new ProxyInputException($"--to: {m}"), cancellationToken);
                 environment.OnScanStarting?.Invoke();
                 var options = new InetProxyOptions
@@ -89,7 +123,7 @@ internal static class ProxyCommand
                     Impairment = parsed.GetValue(impair) is { } spec ? Impairment.ImpairmentSpec.Parse(spec, Impairment.Direction.Both) : Impairment.ImpairmentSpec.None,
                     Trace = parsed.GetValue(trace) ? line => { lock (console.Error) { console.Error.WriteLine(line); } } : null,
                 };
-                return await RunAsync(options, parsed.GetValue(json), console, stop);
+                return await RunAsync(options, apiAt, apiOptions, parsed.GetValue(json), console, stop);
             }
             catch (UnauthorizedScanException e)
             {
@@ -114,6 +148,52 @@ internal static class ProxyCommand
         return command;
     }
 
+    /// <summary>toxiproxy-server's port, so that clients' default URLs (http://localhost:8474) find the API.</summary>
+    private const int ApiDefaultPort = 8474;
+
+    /// <summary>
+    /// <c>--api</c>: <c>PORT</c>, <c>:PORT</c>, <c>ADDR</c>, <c>ADDR:PORT</c> or <c>localhost[:PORT]</c>; loopback and
+    /// 8474 where left out. An address beyond loopback needs <c>--api-beyond-loopback</c> as well.
+    /// </summary>
+    private static IPEndPoint ParseApi(string text, bool beyondLoopback)
+    {
+        string t = text.Trim();
+        IPEndPoint at;
+        if (int.TryParse(t.TrimStart(':'), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) && port <= 65535)
+        {
+            at = new IPEndPoint(IPAddress.Loopback, port);
+        }
+        else if (IPAddress.TryParse(t.Trim('[', ']'), out IPAddress? address) && !(t.Contains('.', StringComparison.Ordinal) && t.Contains(':', StringComparison.Ordinal)))
+        {
+            at = new IPEndPoint(address, ApiDefaultPort);
+        }
+        else if (t.Equals("localhost", StringComparison.OrdinalIgnoreCase) || t.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase))
+        {
+            at = IPEndPoint.TryParse("127.0.0.1" + t[9..], out IPEndPoint? local) ? local : throw new ProxyInputException($"--api {text}: give ADDR:PORT, such as 127.0.0.1:{ApiDefaultPort}");
+            at = t.Length == 9 ? new IPEndPoint(IPAddress.Loopback, ApiDefaultPort) : at;
+        }
+        else if (!IPEndPoint.TryParse(t, out at!))
+        {
+            throw new ProxyInputException($"--api {text}: give ADDR:PORT, such as 127.0.0.1:{ApiDefaultPort}");
+        }
+        if (!ScanScope.IsLoopback(at.Address) && !beyondLoopback)
+        {
+            throw new ProxyInputException($"--api {text}: whoever reaches the API can open proxies on this machine, so it stays on loopback unless --api-beyond-loopback is given too");
+        }
+        return at;
+    }
+
+    /// <summary>An API proxy's upstream passes the gate --to passes: loopback, or within the --scope, recorded in the audit log.</summary>
+    private static async ValueTask<IPAddress> AuthorizeApiUpstreamAsync(
+        string host, int port, Transport? transport, string? scopePath, string auditPath, ScanEnvironment environment, CancellationToken cancellationToken)
+    {
+        string ports = transport switch { Transport.Tcp => $"T:{port}", Transport.Udp => $"U:{port}", _ => $"T:{port},U:{port}" };
+        string target = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
+        IPAddress[] addresses = await TrafficGate.AuthorizeAsync(
+            [host], scopePath, environment, "proxying to", "proxy", auditPath, [target], ports, m => new ArgumentException(m), cancellationToken);
+        return addresses[0];
+    }
+
     private static string Count(long n, string what) => n == 1 ? $"1 {what}" : $"{n:N0} {what}s";
 
     private static (string Host, int? Port) Split(string text, string option)
@@ -128,11 +208,29 @@ internal static class ProxyCommand
         }
     }
 
-    private static async Task<int> RunAsync(InetProxyOptions options, bool json, CliConsole console, CancellationToken stop)
+    private static async Task<int> RunAsync(InetProxyOptions? options, IPEndPoint? apiAt, ToxiproxyApiOptions? apiOptions, bool json, CliConsole console, CancellationToken stop)
     {
-        await using InetProxy proxy = await InetProxy.StartAsync(options, stop);
-        string transports = options.Transport switch { Transport.Tcp => "tcp", Transport.Udp => "udp", _ => "tcp+udp" };
-        await console.Out.WriteLineAsync($"proxy {transports} {proxy.EndPoint} -> {options.Target}");
+        await using InetProxy? proxy = options is null ? null : await InetProxy.StartAsync(options, stop);
+        if (proxy is not null)
+        {
+            string transports = options!.Transport switch { Transport.Tcp => "tcp", Transport.Udp => "udp", _ => "tcp+udp" };
+            await console.Out.WriteLineAsync($"proxy {transports} {proxy.EndPoint} -> {options.Target}");
+        }
+        ToxiproxyApi? api;
+        try
+        {
+            api = apiAt is null ? null : await ToxiproxyApi.StartAsync(apiAt, apiOptions, stop);
+        }
+        catch (IOException e)
+        {
+            await console.Error.WriteLineAsync($"inetkit: proxy: --api {apiAt}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        await using ToxiproxyApi? apiInUse = api;
+        if (api is not null)
+        {
+            await console.Out.WriteLineAsync($"api http://{api.EndPoint}");
+        }
         await console.Out.FlushAsync(stop);
         try
         {
@@ -141,6 +239,10 @@ internal static class ProxyCommand
         catch (OperationCanceledException)
         {
             // Ctrl+C or SIGTERM: stop, and say what passed.
+        }
+        if (proxy is null)
+        {
+            return ExitCodes.Success;
         }
         await proxy.StopAsync();
         ProxyStatistics s = proxy.Statistics;
@@ -171,7 +273,7 @@ internal static class ProxyCommand
             await console.Error.WriteLineAsync(
                 $"inetkit: proxy relayed {Count(s.Connections, "connection")} ({s.ConnectionsRefused:N0} refused), {Count(s.DatagramsUp, "datagram")} up and {s.DatagramsDown:N0} down in {Count(s.Sessions, "session")}; "
                 + $"{Count(s.BytesUp, "byte")} up, {s.BytesDown:N0} down; dropped {s.DatagramsDroppedNoSession:N0} (no session), {s.DatagramsDroppedBySource:N0} (source guards)"
-                + (options.Impairment.IsNone ? "" : $"; impairment ({options.Impairment}): {s.Impairment.Lost:N0} lost, {s.Impairment.Duplicated:N0} duplicated, {s.Impairment.Reordered:N0} reordered, {s.Impairment.Delayed:N0} delayed, {s.Impairment.Corrupted:N0} corrupted, {s.Impairment.RateDropped:N0} dropped by the rate"));
+                + (options!.Impairment.IsNone ? "" : $"; impairment ({options.Impairment}): {s.Impairment.Lost:N0} lost, {s.Impairment.Duplicated:N0} duplicated, {s.Impairment.Reordered:N0} reordered, {s.Impairment.Delayed:N0} delayed, {s.Impairment.Corrupted:N0} corrupted, {s.Impairment.RateDropped:N0} dropped by the rate"));
         }
         return ExitCodes.Success;
     }

@@ -45,6 +45,13 @@ public sealed class InetProxy : IAsyncDisposable
 
     private ImpairmentSpec _impairment = ImpairmentSpec.None;
 
+    /// <summary>
+    /// If set, asked once as each TCP connection opens for the impairment that connection keeps, instead of
+    /// <see cref="Impairment"/>: the control API draws toxiproxy's per-connection <c>toxicity</c> here.
+    /// UDP sessions always read <see cref="Impairment"/>.
+    /// </summary>
+    public Func<ImpairmentSpec>? ConnectionImpairment { get; set; }
+
     /// <summary>The relay's counters so far.</summary>
     public ProxyStatistics Statistics => _counters.Snapshot(_udp?.LiveImpairment ?? default);
 
@@ -156,7 +163,7 @@ public sealed class InetProxy : IAsyncDisposable
     {
         try
         {
-            await new TcpRelay(client, _options, _counters, _trace.For("proxy/tcp"), Impairment).RunAsync(_stop.Token);
+            await new TcpRelay(client, _options, _counters, _trace.For("proxy/tcp"), ConnectionImpairment?.Invoke() ?? Impairment).RunAsync(_stop.Token);
         }
         finally
         {

@@ -90,4 +90,45 @@ public sealed class ProxyCommandTests
         using JsonDocument counters = JsonDocument.Parse(cli.Out.Lines[^1]);
         Assert.Equal((1, 1, 11), (counters.RootElement.GetProperty("sessions").GetInt32(), counters.RootElement.GetProperty("datagrams_up").GetInt32(), counters.RootElement.GetProperty("bytes_up").GetInt32()));
     }
+
+    [Theory]
+    [InlineData(new string[0], "give --to HOST:PORT, or --api to create proxies through toxiproxy's API (or both)")]
+    [InlineData(new[] { "--api", "0.0.0.0:0" }, "proxy: --api 0.0.0.0:0: whoever reaches the API can open proxies on this machine, so it stays on loopback unless --api-beyond-loopback is given too")]
+    [InlineData(new[] { "--api", "nowhere:x" }, "proxy: --api nowhere:x: give ADDR:PORT, such as 127.0.0.1:8474")]
+    public async Task WithoutATargetOrAnApi_OrAnApiBeyondLoopback_IsAUsageError(string[] args, string message)
+    {
+        using ScanCli cli = Proxy();
+
+        var (code, _, error) = await cli.RunAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Api_WithoutATarget_StartsEmpty_AndItsProxiesPassTheGate()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        var cli = new CliRunner();
+        using var timeout = TestTimeout.Create();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task<int> running = cli.RunAsync(stop.Token, "proxy", "--api", "127.0.0.1:0");
+        string line = await cli.Out.WaitForLineAsync(l => l.StartsWith("api ", StringComparison.Ordinal), timeout.Token);
+        using var http = new HttpClient { BaseAddress = new Uri(line.Split(' ')[1]) };
+
+        using HttpResponseMessage empty = await http.GetAsync("/proxies", timeout.Token);
+        using HttpResponseMessage created = await http.PostAsync("/proxies", Json($$"""{"name":"echo","upstream":"{{server.EndPoint(ServiceKind.Echo, Transport.Tcp)}}"}"""), timeout.Token);
+        using HttpResponseMessage refused = await http.PostAsync("/proxies", Json("""{"name":"out","upstream":"192.0.2.1:7"}"""), timeout.Token);
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await running);
+        Assert.Equal("{}", await empty.Content.ReadAsStringAsync(timeout.Token));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        using JsonDocument body = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(timeout.Token));
+        Assert.Contains("no --scope file authorizes proxying to it", body.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(403, body.RootElement.GetProperty("status").GetInt32());
+    }
+
+    private static StringContent Json(string text) => new(text, System.Text.Encoding.UTF8, "application/json");
 }
