@@ -56,6 +56,28 @@ public sealed partial class ToxiproxyApiTests
     }
 
     [Fact]
+    public async Task Populate_CreatesWhatIsNew_UpdatesWhatExists_Answers201WithThemAll()
+    {
+        await using InetServer echo = await Servers.StartAsync(ServiceKind.Echo);
+        await using ToxiproxyApi api = await StartAsync();
+        using HttpClient http = Client(api);
+        using (HttpResponseMessage first = await PostAsync(http, "/proxies", $$"""{"name":"a","upstream":"{{Upstream(echo)}}"}"""))
+        {
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        }
+
+        using HttpResponseMessage populated = await PostAsync(http, "/populate", $$"""[{"name":"a","upstream":"{{Upstream(echo)}}","enabled":false},{"name":"b","upstream":"{{Upstream(echo)}}"}]""");
+
+        Assert.Equal(HttpStatusCode.Created, populated.StatusCode);
+        using JsonDocument body = await JsonAsync(populated);
+        JsonElement[] proxies = [.. body.RootElement.GetProperty("proxies").EnumerateArray()];
+        Assert.Equal([("a", false), ("b", true)], proxies.Select(p => (p.GetProperty("name").GetString(), p.GetProperty("enabled").GetBoolean())));
+        Assert.Equal("hello", await EchoAsync(IPEndPoint.Parse(proxies[1].GetProperty("listen").GetString()!), "hello"));
+        using HttpResponseMessage nameless = await PostAsync(http, "/populate", """[{"upstream":"127.0.0.1:7"}]""");
+        Assert.Equal(HttpStatusCode.BadRequest, nameless.StatusCode);
+    }
+
+    [Fact]
     public async Task CreateProxy_WithoutAListen_IsOnLoopback()
     {
         await using InetServer echo = await Servers.StartAsync(ServiceKind.Echo);

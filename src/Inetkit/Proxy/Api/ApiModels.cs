@@ -73,6 +73,12 @@ internal sealed class ErrorView
     public required int Status { get; init; }
 }
 
+/// <summary>POST /populate's answer: every proxy the body named, as it now is.</summary>
+internal sealed class PopulateView
+{
+    public required List<ProxyView> Proxies { get; init; }
+}
+
 /// <summary>GET /version's body.</summary>
 internal sealed class VersionView
 {
@@ -85,6 +91,8 @@ internal sealed class VersionView
 /// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(ProxyBody))]
+[JsonSerializable(typeof(List<ProxyBody>))]
+[JsonSerializable(typeof(PopulateView))]
 [JsonSerializable(typeof(ProxyView))]
 [JsonSerializable(typeof(Dictionary<string, ProxyView>))]
 [JsonSerializable(typeof(ToxicBody))]

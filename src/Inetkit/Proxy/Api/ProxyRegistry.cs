@@ -87,6 +87,24 @@ internal sealed class ProxyRegistry(ToxiproxyApiOptions options) : IAsyncDisposa
         return proxy.ToView();
     }, ct);
 
+    /// <summary>
+    /// toxiproxy's populate (what its clients' <c>populate()</c> sends, a test suite's fixture in one call): each
+    /// proxy named is created, or updated where it exists; the first that cannot be is the error, those before stay.
+    /// </summary>
+    public async Task<PopulateView> PopulateAsync(List<ProxyBody> bodies, CancellationToken ct)
+    {
+        var views = new List<ProxyView>();
+        foreach (ProxyBody body in bodies)
+        {
+            if (string.IsNullOrEmpty(body.Name))
+            {
+                throw ToxiproxyApiException.MissingField("name");
+            }
+            views.Add(Exists(body.Name) ? await UpdateAsync(body.Name, body, ct) : await CreateAsync(body, ct));
+        }
+        return new PopulateView { Proxies = views };
+    }
+
     public Task DeleteAsync(string name, CancellationToken ct) => Locked(async () =>
     {
         NamedProxy proxy = Find(name);

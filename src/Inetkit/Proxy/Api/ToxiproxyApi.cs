@@ -90,6 +90,7 @@ public sealed class ToxiproxyApi : IAsyncDisposable
         });
         ToxiproxyJson json = ToxiproxyJson.Default;
         Route("GET", "/version", c => Write(c, 200, new VersionView { Version = _options.Version }, json.VersionView));
+        Route("POST", "/populate", async c => await Write(c, 201, await _registry.PopulateAsync(await Read(c, json.ListProxyBody), c.RequestAborted), json.PopulateView));
         Route("POST", "/reset", async c => { await _registry.ResetAsync(c.RequestAborted); c.Response.StatusCode = 204; });
         Route("GET", "/proxies", async c => await Write(c, 200, await _registry.ListAsync(c.RequestAborted), json.DictionaryStringProxyView));
         Route("POST", "/proxies", async c => await Write(c, 201, await _registry.CreateAsync(await Read(c, json.ProxyBody), c.RequestAborted), json.ProxyView));
