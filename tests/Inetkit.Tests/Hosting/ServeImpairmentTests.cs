@@ -76,6 +76,25 @@ public sealed class ServeImpairmentTests
     }
 
     [Fact]
+    public async Task Tcp_ChunksDelayedByLatency_AreCountedOnceTheConnectionCloses()
+    {
+        // Half a second: a chunk counts as delayed only if it still had to wait when the toxics took it up.
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo, configure: o => o with { Impairment = ImpairmentSpec.Parse("latency=500ms", Direction.Down), Transports = Transport.Tcp });
+        using (var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await client.ConnectAsync(server.EndPoint(ServiceKind.Echo, Transport.Tcp), Ct);
+            await client.SendAsync("hello"u8.ToArray(), SocketFlags.None, Ct);
+            Assert.Equal(5, await client.ReceiveAsync(new byte[16], SocketFlags.None, Ct));
+            client.Shutdown(SocketShutdown.Send);
+            Assert.Equal(0, await client.ReceiveAsync(new byte[16], SocketFlags.None, Ct));
+        }
+        // The server's close came after its bookkeeping; the release that follows it is what this waits for.
+        await server.StopAsync();
+
+        Assert.Equal(1, server.Statistics.Impairment[ServiceKind.Echo].Delayed);
+    }
+
+    [Fact]
     public async Task Tcp_ResetAtOnce_IsAResetForTheClient()
     {
         await using InetServer server = await Servers.StartAsync(ServiceKind.Echo, configure: o => o with { Impairment = ImpairmentSpec.Parse("reset=0", Direction.Down), Transports = Transport.Tcp });

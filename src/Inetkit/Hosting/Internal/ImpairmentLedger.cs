@@ -8,6 +8,16 @@ internal sealed class ImpairmentLedger
 {
     private readonly Lock _lock = new();
     private readonly List<(ServiceKind Service, Func<ImpairmentCounters> Counters)> _engines = [];
+    private readonly Dictionary<ServiceKind, ImpairmentCounters> _ended = [];
+
+    /// <summary>Adds what an engine that is gone did (a TCP connection's toxics), so that nothing per connection is kept.</summary>
+    public void Add(ServiceKind service, ImpairmentCounters counters)
+    {
+        lock (_lock)
+        {
+            _ended[service] = ImpairmentCounters.Sum(_ended.GetValueOrDefault(service), counters);
+        }
+    }
 
     public void Register(ServiceKind service, Func<ImpairmentCounters> counters)
     {
@@ -21,7 +31,12 @@ internal sealed class ImpairmentLedger
     {
         lock (_lock)
         {
-            return _engines.GroupBy(e => e.Service).ToDictionary(g => g.Key, g => g.Select(e => e.Counters()).Aggregate(default(ImpairmentCounters), ImpairmentCounters.Sum));
+            var totals = new Dictionary<ServiceKind, ImpairmentCounters>(_ended);
+            foreach ((ServiceKind service, Func<ImpairmentCounters> counters) in _engines)
+            {
+                totals[service] = ImpairmentCounters.Sum(totals.GetValueOrDefault(service), counters());
+            }
+            return totals;
         }
     }
 }

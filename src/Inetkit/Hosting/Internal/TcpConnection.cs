@@ -78,6 +78,11 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         finally
         {
             socket.Dispose();
+            if (impairer is not null)
+            {
+                // A stream's toxics delay chunks; they lose, duplicate and reorder nothing (TCP would not let them).
+                host.Impairments.Add(kind, new Impairment.ImpairmentCounters { Submitted = impairer.Counters.Slices, Delayed = impairer.Counters.ChunksDelayed });
+            }
             host.Tracker.Release(id, remote.Address, tracked);
             host.Counters.Closed();
             // Narrated after the release, so that a reader who sees close() knows the slot is free again.
