@@ -232,7 +232,7 @@ internal static class ServeCommand
         foreach ((ServiceKind kind, Inetkit.Impairment.ImpairmentCounters c) in server.Statistics.Impairment)
         {
             // What was done on purpose, to set beside what the client measured.
-            await error.WriteLineAsync($"inetkit: {WellKnownPorts.Name(kind)}/udp impairment: {c.Submitted:N0} replies, {c.Lost:N0} lost, {c.Duplicated:N0} duplicated, {c.Reordered:N0} reordered, {c.Delayed:N0} delayed, {c.Corrupted:N0} corrupted, {c.RateDropped:N0} dropped by the rate");
+            await error.WriteLineAsync($"inetkit: {WellKnownPorts.Name(kind)} impairment: {c.Submitted:N0} handed over, {c.Lost:N0} lost, {c.Duplicated:N0} duplicated, {c.Reordered:N0} reordered, {c.Delayed:N0} delayed, {c.Corrupted:N0} corrupted, {c.RateDropped:N0} dropped by the rate");
         }
         return ExitCodes.Success;
     }
