@@ -43,15 +43,7 @@ internal static class CheckCommand
         rate.Validators.Add(r => Ranges.Require<double>(r, 0.01, 1_000_000, "--rate"));
         var strict = new Option<bool>("--strict") { Description = "Warnings fail the check too (exit 1)" };
         var format = new Option<string>("--format") { Description = "text, json or junit (JUnit XML for GitLab, Jenkins, GitHub)", DefaultValueFactory = _ => "text", HelpName = "FORMAT" };
-        format.CompletionSources.Add(Formats);
-        format.Validators.Add(r =>
-        {
-            string? value = r.GetValueOrDefault<string?>();
-            if (!Formats.Contains(value))
-            {
-                r.AddError($"--format '{value}' is not one of {string.Join(", ", Formats)}");
-            }
-        });
+        Ranges.OneOf(format, Formats);
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the report to FILE, and only the summary to stdout", HelpName = "FILE" };
         var scope = new Option<FileInfo?>("--scope") { Description = "The signed-off scope, as for scan; needed for any target outside loopback", HelpName = "FILE" };
         var auditLog = new Option<string?>("--audit-log") { Description = $"Where checks beyond loopback are recorded (default {environment.AuditLogPath})", HelpName = "FILE" };

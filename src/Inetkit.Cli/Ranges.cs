@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.CommandLine.Parsing;
 
 namespace Inetkit.Cli;
@@ -5,6 +6,20 @@ namespace Inetkit.Cli;
 /// <summary>Range checks for option values, reported as parse errors (exit 2).</summary>
 internal static class Ranges
 {
+    /// <summary>One line when <paramref name="option"/>'s value is not one of <paramref name="choices"/> (AcceptOnlyFromAmong's message spans five).</summary>
+    public static void OneOf(Option<string> option, string[] choices)
+    {
+        option.CompletionSources.Add(choices);
+        option.Validators.Add(r =>
+        {
+            string? value = r.GetValueOrDefault<string?>();
+            if (!choices.Contains(value))
+            {
+                r.AddError($"{option.Name} '{value}' is not one of {string.Join(", ", choices)}");
+            }
+        });
+    }
+
     public static void Require<T>(OptionResult result, T min, T max, string name) where T : struct, IComparable<T>
     {
         // .NET reads "1,5" as 15 (a thousands separator): a user who writes a decimal comma must hear of it, not wait 10 times longer.

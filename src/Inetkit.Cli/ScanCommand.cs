@@ -53,17 +53,7 @@ internal static class ScanCommand
             DefaultValueFactory = _ => "text",
             HelpName = "FORMAT",
         };
-        // Checked here rather than with AcceptOnlyFromAmong, whose message spans five lines: a failure is one line.
-        string[] formats = ["text", "json", "xml", "csv"];
-        format.CompletionSources.Add(formats);
-        format.Validators.Add(r =>
-        {
-            string? value = r.GetValueOrDefault<string?>();
-            if (!formats.Contains(value))
-            {
-                r.AddError($"--format '{value}' is not one of {string.Join(", ", formats)}");
-            }
-        });
+        Ranges.OneOf(format, ["text", "json", "xml", "csv"]);
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the report to FILE (the table still goes to stdout); default: stdout alone", HelpName = "FILE" };
         var scope = new Option<FileInfo?>("--scope")
         {

@@ -28,9 +28,9 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         host.Tracker.Track(id, tracked);
         host.Counters.Opened();
         string ending = "close()";
-        Impairment.StreamImpairment toxics = host.Options.ImpairmentFor(kind).StreamDown;
-        await using Impairment.StreamImpairer? impairer = toxics.IsNone ? null
-            : new Impairment.StreamImpairer(toxics, host.Options.ImpairmentFor(kind).Seed ?? Random.Shared.Next(), host.Clock, new ConnectionStreamSink(stream, socket));
+        Impairment.ImpairmentSpec impairment = host.Options.ImpairmentFor(kind);
+        await using Impairment.StreamImpairer? impairer = impairment.StreamDown.IsNone ? null
+            : new Impairment.StreamImpairer(impairment.StreamDown, impairment.Seed ?? Random.Shared.Next(), host.Clock, new ConnectionStreamSink(stream, socket));
         try
         {
             if (impairer is null)

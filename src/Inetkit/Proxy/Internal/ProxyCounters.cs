@@ -21,18 +21,17 @@ internal sealed class ProxyCounters
     {
         lock (_impairmentLock)
         {
-            _impairment = Sum(_impairment, c);
+            _impairment = Impairment.ImpairmentCounters.Sum(_impairment, c);
         }
     }
 
-    public static Impairment.ImpairmentCounters Sum(Impairment.ImpairmentCounters a, Impairment.ImpairmentCounters b) => Impairment.ImpairmentCounters.Sum(a, b);
 
     public ProxyStatistics Snapshot(Impairment.ImpairmentCounters live)
     {
         Impairment.ImpairmentCounters impairment;
         lock (_impairmentLock)
         {
-            impairment = Sum(_impairment, live);
+            impairment = Impairment.ImpairmentCounters.Sum(_impairment, live);
         }
         return Snapshot() with { Impairment = impairment };
     }

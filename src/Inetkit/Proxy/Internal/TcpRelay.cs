@@ -59,7 +59,7 @@ internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCou
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop);
         await using var impairer = new StreamImpairer(toxics, seed, options.TimeProvider, new SocketStreamSink(destination));
         string toward = up ? "server" : "client";
-        Task ending = impairer.Ended.ContinueWith(
+        _ = impairer.Ended.ContinueWith(
             ended =>
             {
                 if (ended.Result is StreamEnd.Timeout or StreamEnd.Reset or StreamEnd.LimitData or StreamEnd.Failed)
@@ -108,7 +108,6 @@ internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCou
         {
             // Stopping, or a toxic ended the connection (the continuation above closed the source).
         }
-        _ = ending;
     }
 
     /// <summary>Reads from <paramref name="source"/> and writes to <paramref name="destination"/> until a FIN, a reset or the stop.</summary>
@@ -159,6 +158,4 @@ internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCou
         }
         socket.Dispose();
     }
-
-    public static string Describe(EndPoint? endPoint) => Tracer.Of(endPoint);
 }

@@ -45,7 +45,7 @@ internal sealed class UdpRelay : IAsyncDisposable
 
     /// <summary>What the impairment engines of the sessions open now have done.</summary>
     public Impairment.ImpairmentCounters LiveImpairment =>
-        _sessions.Values.Aggregate(default(Impairment.ImpairmentCounters), (sum, s) => ProxyCounters.Sum(sum, s.LiveImpairment));
+        _sessions.Values.Aggregate(default(Impairment.ImpairmentCounters), (sum, s) => Impairment.ImpairmentCounters.Sum(sum, s.LiveImpairment));
 
     /// <summary>Sessions open now.</summary>
     public int SessionCount => _sessions.Count;
@@ -91,7 +91,7 @@ internal sealed class UdpRelay : IAsyncDisposable
                 _trace.Call($"recvfrom -> {got.ReceivedBytes} bytes from {client}: dropped ({_options.MaxSessions} sessions open)");
                 continue;
             }
-            await session.SendUpAsync(datagram, _stop.Token);
+            await session.SendUpAsync(datagram);
         }
     }
 

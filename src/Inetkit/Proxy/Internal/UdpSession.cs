@@ -45,9 +45,9 @@ internal sealed class UdpSession : IDisposable
     public void Start() => Completion = ReceiveDownAsync();
 
     /// <summary>What this session's impairment engines in force have done.</summary>
-    public ImpairmentCounters LiveImpairment => ProxyCounters.Sum(_up.Live, _down.Live);
+    public ImpairmentCounters LiveImpairment => ImpairmentCounters.Sum(_up.Live, _down.Live);
 
-    public async ValueTask SendUpAsync(ReadOnlyMemory<byte> datagram, CancellationToken cancellationToken)
+    public async ValueTask SendUpAsync(ReadOnlyMemory<byte> datagram)
     {
         Interlocked.Exchange(ref _lastActivity, _options.TimeProvider.GetTimestamp());
         try
