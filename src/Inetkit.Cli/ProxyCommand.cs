@@ -231,7 +231,7 @@ internal static class ProxyCommand
         {
             await console.Out.WriteLineAsync($"api http://{api.EndPoint}");
         }
-        await console.Out.FlushAsync(stop);
+        await console.Out.FlushAsync(CancellationToken.None);
         try
         {
             await Task.Delay(Timeout.Infinite, stop);
