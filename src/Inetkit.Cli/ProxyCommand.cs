@@ -54,11 +54,17 @@ internal static class ProxyCommand
                 }
             }
         });
+        var name = new Option<string>("--name")
+        {
+            Description = "With --to and --api: the name the --to proxy has in the API (GET /proxies/NAME, its toxics at /proxies/NAME/toxics)",
+            DefaultValueFactory = _ => "proxy",
+            HelpName = "NAME",
+        };
         var json = new Option<bool>("--json") { Description = "Print the counters at exit as one JSON object" };
         var trace = new Option<bool>("--trace") { Description = "Narrate every socket call on stderr" };
         var command = new Command("proxy", "Relay TCP and UDP to a server (loopback, or a host within a signed-off --scope), counting what passes.")
         {
-            listen, to, api, apiBeyondLoopback, tcp, udp, impair, udpIdle, maxSessions, maxConnections, allowAmplification, scope, auditLog, json, trace,
+            listen, to, api, apiBeyondLoopback, name, tcp, udp, impair, udpIdle, maxSessions, maxConnections, allowAmplification, scope, auditLog, json, trace,
         };
         command.Validators.Add(r =>
         {
@@ -69,6 +75,11 @@ internal static class ProxyCommand
             if (r.GetValue(to) is null && r.GetValue(api) is null)
             {
                 r.AddError("give --to HOST:PORT, or --api to create proxies through toxiproxy's API (or both)");
+            }
+            if (r.GetValue(api) is not null && r.GetValue(impair) is not null)
+            {
+                // One place says what is in force: the API's toxics, which GET /proxies/NAME/toxics shows.
+                r.AddError("--impair with --api: add the impairment as toxics through the API (POST /proxies/NAME/toxics; the datagram ones too), so that the API shows what is in force");
             }
         });
         command.SetAction(async (parsed, cancellationToken) =>
@@ -93,7 +104,7 @@ internal static class ProxyCommand
                 }
                 if (parsed.GetValue(to) is null)
                 {
-                    return await RunAsync(null, apiAt, apiOptions, parsed.GetValue(json), console, stop);
+                    return await RunAsync(null, apiAt, apiOptions, parsed.GetValue(json), parsed.GetValue(name)!, console, stop);
                 }
                 // An address, not a name, and port 0 allowed (a free one): IPEndPoint's own syntax, [::1]:0 included.
                 if (!IPEndPoint.TryParse(parsed.GetValue(listen)!, out IPEndPoint? listenAt))
@@ -123,7 +134,7 @@ internal static class ProxyCommand
                     Impairment = parsed.GetValue(impair) is { } spec ? Impairment.ImpairmentSpec.Parse(spec, Impairment.Direction.Both) : Impairment.ImpairmentSpec.None,
                     Trace = parsed.GetValue(trace) ? line => { lock (console.Error) { console.Error.WriteLine(line); } } : null,
                 };
-                return await RunAsync(options, apiAt, apiOptions, parsed.GetValue(json), console, stop);
+                return await RunAsync(options, apiAt, apiOptions, parsed.GetValue(json), parsed.GetValue(name)!, console, stop);
             }
             catch (UnauthorizedScanException e)
             {
@@ -208,14 +219,8 @@ internal static class ProxyCommand
         }
     }
 
-    private static async Task<int> RunAsync(InetProxyOptions? options, IPEndPoint? apiAt, ToxiproxyApiOptions? apiOptions, bool json, CliConsole console, CancellationToken stop)
+    private static async Task<int> RunAsync(InetProxyOptions? options, IPEndPoint? apiAt, ToxiproxyApiOptions? apiOptions, bool json, string name, CliConsole console, CancellationToken stop)
     {
-        await using InetProxy? proxy = options is null ? null : await InetProxy.StartAsync(options, stop);
-        if (proxy is not null)
-        {
-            string transports = options!.Transport switch { Transport.Tcp => "tcp", Transport.Udp => "udp", _ => "tcp+udp" };
-            await console.Out.WriteLineAsync($"proxy {transports} {proxy.EndPoint} -> {options.Target}");
-        }
         ToxiproxyApi? api;
         try
         {
@@ -227,6 +232,14 @@ internal static class ProxyCommand
             return ExitCodes.Failure;
         }
         await using ToxiproxyApi? apiInUse = api;
+        // With the API, the --to proxy is one of its proxies, so that its clients see it and change its toxics.
+        await using InetProxy? own = options is null || api is not null ? null : await InetProxy.StartAsync(options, stop);
+        InetProxy? proxy = options is null ? null : own ?? await api!.AddProxyAsync(name, options, stop);
+        if (proxy is not null)
+        {
+            string transports = options!.Transport switch { Transport.Tcp => "tcp", Transport.Udp => "udp", _ => "tcp+udp" };
+            await console.Out.WriteLineAsync($"proxy {transports} {proxy.EndPoint} -> {options.Target}{(api is null ? "" : $" (api name {name})")}");
+        }
         if (api is not null)
         {
             await console.Out.WriteLineAsync($"api http://{api.EndPoint}");
@@ -239,6 +252,11 @@ internal static class ProxyCommand
         catch (OperationCanceledException)
         {
             // Ctrl+C or SIGTERM: stop, and say what passed.
+        }
+        if (api is not null && proxy is not null)
+        {
+            // The API may have disabled it (a new relay when enabled again) or deleted it: count the one running now.
+            proxy = api.GetProxy(name) ?? proxy;
         }
         if (proxy is null)
         {
@@ -273,7 +291,7 @@ internal static class ProxyCommand
             await console.Error.WriteLineAsync(
                 $"inetkit: proxy relayed {Count(s.Connections, "connection")} ({s.ConnectionsRefused:N0} refused), {Count(s.DatagramsUp, "datagram")} up and {s.DatagramsDown:N0} down in {Count(s.Sessions, "session")}; "
                 + $"{Count(s.BytesUp, "byte")} up, {s.BytesDown:N0} down; dropped {s.DatagramsDroppedNoSession:N0} (no session), {s.DatagramsDroppedBySource:N0} (source guards)"
-                + (options!.Impairment.IsNone ? "" : $"; impairment ({options.Impairment}): {s.Impairment.Lost:N0} lost, {s.Impairment.Duplicated:N0} duplicated, {s.Impairment.Reordered:N0} reordered, {s.Impairment.Delayed:N0} delayed, {s.Impairment.Corrupted:N0} corrupted, {s.Impairment.RateDropped:N0} dropped by the rate"));
+                + (proxy.Impairment.IsNone && options!.Impairment.IsNone ? "" : $"; impairment ({(options!.Impairment.IsNone ? proxy.Impairment : options.Impairment)}): {s.Impairment.Lost:N0} lost, {s.Impairment.Duplicated:N0} duplicated, {s.Impairment.Reordered:N0} reordered, {s.Impairment.Delayed:N0} delayed, {s.Impairment.Corrupted:N0} corrupted, {s.Impairment.RateDropped:N0} dropped by the rate"));
         }
         return ExitCodes.Success;
     }

@@ -23,4 +23,10 @@ public enum StreamEnd
 
     /// <summary>The owner disposed the impairer before the stream ended; the connection was closed.</summary>
     Disposed,
+
+    /// <summary>
+    /// The owner handed the stream over to another impairer (the toxics changed) once everything queued had been
+    /// delivered; the connection is left open.
+    /// </summary>
+    HandedOver,
 }

@@ -134,6 +134,17 @@ public sealed class StreamImpairer : IAsyncDisposable
         return await Ended.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The toxics changed: delivers what is queued on the old schedule, then stops without touching the connection
+    /// (<see cref="StreamEnd.HandedOver"/>), so that the owner can go on with another impairer, or none, in order.
+    /// Returns how the stream ended: <see cref="StreamEnd.HandedOver"/>, or what a toxic did meanwhile.
+    /// </summary>
+    public async Task<StreamEnd> HandOverAsync(CancellationToken cancellationToken)
+    {
+        await EnqueueAsync(new Chunk(null, _time.GetTimestamp(), HandOver: true), cancellationToken);
+        return await Ended.WaitAsync(cancellationToken);
+    }
+
     /// <summary>Stops the toxics' timers and the pump; a stream not ended yet is closed (<see cref="StreamEnd.Disposed"/>).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -192,6 +203,8 @@ public sealed class StreamImpairer : IAsyncDisposable
             case StreamEnd.Normal:
                 _sink.ShutdownSend();
                 break;
+            case StreamEnd.HandedOver:
+                break;
             default:
                 _sink.Close();
                 break;
@@ -206,6 +219,11 @@ public sealed class StreamImpairer : IAsyncDisposable
         {
             await foreach (Chunk chunk in _queue.Reader.ReadAllAsync(stop))
             {
+                if (chunk.HandOver)
+                {
+                    End(StreamEnd.HandedOver);
+                    return;
+                }
                 if (chunk.Data is null)
                 {
                     // Toxiproxy's slow_close: the FIN waits, the data before it does not.
@@ -332,6 +350,6 @@ public sealed class StreamImpairer : IAsyncDisposable
         return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
     }
 
-    /// <summary>A chunk and when it was handed over; no data: the source's FIN.</summary>
-    private readonly record struct Chunk(byte[]? Data, long Arrived);
+    /// <summary>A chunk and when it was handed over; no data: the source's FIN, or the hand-over to other toxics.</summary>
+    private readonly record struct Chunk(byte[]? Data, long Arrived, bool HandOver = false);
 }

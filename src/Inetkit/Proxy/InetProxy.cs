@@ -36,19 +36,32 @@ public sealed class InetProxy : IAsyncDisposable
         _udp = udp is null ? null : new UdpRelay(udp, options, _counters, _trace.For("proxy/udp"), () => Impairment);
     }
 
-    /// <summary>What is impaired now; set it to change the impairment for traffic from then on, without dropping connections.</summary>
+    /// <summary>
+    /// What is impaired now; set it to change the impairment for traffic from then on, without dropping connections:
+    /// a UDP session applies it from its next datagram, a TCP connection from its next chunk (after what the previous
+    /// toxics still held), and an idle one at once (a reset or a timeout toxic starts its clock then).
+    /// </summary>
     public ImpairmentSpec Impairment
     {
         get => Volatile.Read(ref _impairment);
-        set => Volatile.Write(ref _impairment, value ?? throw new ArgumentNullException(nameof(value)));
+        set
+        {
+            Volatile.Write(ref _impairment, value ?? throw new ArgumentNullException(nameof(value)));
+            // After the write: a pump that saw the old token sees the new spec when it wakes.
+            Interlocked.Exchange(ref _changed, new CancellationTokenSource()).Cancel();
+        }
     }
 
     private ImpairmentSpec _impairment = ImpairmentSpec.None;
+    private CancellationTokenSource _changed = new();
+
+    /// <summary>Cancelled at the next change of <see cref="Impairment"/>.</summary>
+    internal CancellationToken ImpairmentChanged => Volatile.Read(ref _changed).Token;
 
     /// <summary>
-    /// If set, asked once as each TCP connection opens for the impairment that connection keeps, instead of
-    /// <see cref="Impairment"/>: the control API draws toxiproxy's per-connection <c>toxicity</c> here.
-    /// UDP sessions always read <see cref="Impairment"/>.
+    /// If set, asked for each TCP connection, when it opens and again at every change of <see cref="Impairment"/>,
+    /// for the impairment that connection has until the next change: the control API draws toxiproxy's
+    /// per-connection <c>toxicity</c> here. UDP sessions always read <see cref="Impairment"/>.
     /// </summary>
     public Func<ImpairmentSpec>? ConnectionImpairment { get; set; }
 
@@ -163,7 +176,7 @@ public sealed class InetProxy : IAsyncDisposable
     {
         try
         {
-            await new TcpRelay(client, _options, _counters, _trace.For("proxy/tcp"), ConnectionImpairment?.Invoke() ?? Impairment).RunAsync(_stop.Token);
+            await new TcpRelay(client, _options, _counters, _trace.For("proxy/tcp"), new ConnectionToxics(this)).RunAsync(_stop.Token);
         }
         finally
         {

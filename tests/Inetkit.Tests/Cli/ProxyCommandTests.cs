@@ -55,6 +55,7 @@ public sealed class ProxyCommandTests
     [InlineData("proxy: --listen localhost:0: give an address to listen on (127.0.0.1, [::1], 0.0.0.0)", "--to", "127.0.0.1:7", "--listen", "localhost:0")]
     [InlineData("choose one of --tcp or --udp (neither: both)", "--to", "127.0.0.1:7", "--tcp", "--udp")]
     [InlineData("impairment 'loss=150%': a percentage is 0-100%", "--to", "127.0.0.1:7", "--impair", "loss=150%")]
+    [InlineData("--impair with --api: add the impairment as toxics through the API (POST /proxies/NAME/toxics; the datagram ones too), so that the API shows what is in force", "--to", "127.0.0.1:7", "--api", "0", "--impair", "loss=5%")]
     public async Task BadInput_IsAUsageError(string message, params string[] args)
     {
         using ScanCli cli = Proxy();
@@ -128,6 +129,35 @@ public sealed class ProxyCommandTests
         using JsonDocument body = JsonDocument.Parse(await refused.Content.ReadAsStringAsync(timeout.Token));
         Assert.Contains("no --scope file authorizes proxying to it", body.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(403, body.RootElement.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task ATargetAndAnApi_TheTargetsProxyIsTheApis_UnderItsName()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        var cli = new CliRunner();
+        using var timeout = TestTimeout.Create();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task<int> running = cli.RunAsync(stop.Token, "proxy", "--to", server.EndPoint(ServiceKind.Echo, Transport.Tcp).ToString(), "--tcp", "--api", "127.0.0.1:0", "--name", "echo", "--json");
+        string listening = await cli.Out.WaitForLineAsync(l => l.StartsWith("proxy ", StringComparison.Ordinal), timeout.Token);
+        string apiLine = await cli.Out.WaitForLineAsync(l => l.StartsWith("api ", StringComparison.Ordinal), timeout.Token);
+        var at = IPEndPoint.Parse(listening.Split(' ')[2]);
+        using var http = new HttpClient { BaseAddress = new Uri(apiLine.Split(' ')[1]) };
+
+        using HttpResponseMessage listed = await http.GetAsync("/proxies/echo", timeout.Token);
+        using HttpResponseMessage added = await http.PostAsync("/proxies/echo/toxics", Json("""{"type":"limit_data","attributes":{"bytes":2}}"""), timeout.Token);
+        string echoed = await Inetkit.Tests.Proxy.ToxiproxyApiTests.EchoAsync(at, "hello");
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await running);
+        Assert.EndsWith("(api name echo)", listening, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        using JsonDocument proxy = JsonDocument.Parse(await listed.Content.ReadAsStringAsync(timeout.Token));
+        Assert.Equal(at.ToString(), proxy.RootElement.GetProperty("listen").GetString());
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        Assert.Equal("he", echoed);
+        using JsonDocument counters = JsonDocument.Parse(cli.Out.Lines[^1]);
+        Assert.Equal((1, 5), (counters.RootElement.GetProperty("connections").GetInt32(), counters.RootElement.GetProperty("bytes_up").GetInt32()));
     }
 
     private static StringContent Json(string text) => new(text, System.Text.Encoding.UTF8, "application/json");

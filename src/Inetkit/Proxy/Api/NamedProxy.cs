@@ -26,6 +26,9 @@ internal sealed class NamedProxy(string name, ToxiproxyApiOptions options)
 
     public required Transport? Transport { get; set; }
 
+    /// <summary>The limits of a proxy the program started itself (<c>--to</c> with <c>--api</c>); null: the defaults.</summary>
+    public InetProxyOptions? Template { get; init; }
+
     public InetProxy? Running { get; private set; }
 
     public bool Enabled => Running is not null;
@@ -39,17 +42,16 @@ internal sealed class NamedProxy(string name, ToxiproxyApiOptions options)
         {
             return;
         }
-        InetProxy proxy = await InetProxy.StartAsync(
-            new InetProxyOptions
-            {
-                Listen = ProxyAddresses.ParseListen(Listen),
-                Target = Target,
-                Transport = Transport,
-                Impairment = _all,
-                TimeProvider = options.TimeProvider,
-                Trace = options.Trace,
-            },
-            cancellationToken);
+        InetProxyOptions settings = (Template ?? new InetProxyOptions { Target = Target }) with
+        {
+            Listen = ProxyAddresses.ParseListen(Listen),
+            Target = Target,
+            Transport = Transport,
+            Impairment = _all,
+            TimeProvider = options.TimeProvider,
+            Trace = options.Trace,
+        };
+        InetProxy proxy = await InetProxy.StartAsync(settings, cancellationToken);
         proxy.ConnectionImpairment = Draw;
         Running = proxy;
         Listen = ProxyAddresses.Format(proxy.EndPoint);
@@ -65,7 +67,7 @@ internal sealed class NamedProxy(string name, ToxiproxyApiOptions options)
         }
     }
 
-    /// <summary>Replaces the toxics; from now on, new TCP connections and every next datagram see them.</summary>
+    /// <summary>Replaces the toxics; from now on every connection (open ones too, each drawn again) and every next datagram see them.</summary>
     /// <exception cref="ToxiproxyApiException">They cannot go together (400); nothing is changed.</exception>
     public void SetToxics(Toxic[] toxics)
     {
@@ -92,7 +94,7 @@ internal sealed class NamedProxy(string name, ToxiproxyApiOptions options)
     /// <summary>toxiproxy lists the upstream chain, then the downstream one, each in the order added.</summary>
     public static IEnumerable<Toxic> Ordered(IEnumerable<Toxic> toxics) => toxics.OrderBy(t => t.Direction == Direction.Up ? 0 : 1);
 
-    /// <summary>As toxiproxy's link does for each toxic, once per connection: it applies with probability <c>toxicity</c>.</summary>
+    /// <summary>As toxiproxy's link does for each toxic, once per connection and change: it applies with probability <c>toxicity</c>.</summary>
     private ImpairmentSpec Draw()
     {
         Toxic[] toxics = Volatile.Read(ref _toxics);

@@ -61,6 +61,29 @@ internal sealed class ProxyRegistry(ToxiproxyApiOptions options) : IAsyncDisposa
         return proxy.ToView();
     }, ct);
 
+    /// <summary>A proxy the program itself starts (its target authorized by the caller), named and changed as the API's own.</summary>
+    public Task<InetProxy> AddAsync(string name, InetProxyOptions template, CancellationToken ct) => Locked(async () =>
+    {
+        if (Exists(name))
+        {
+            throw ToxiproxyApiException.ProxyExists();
+        }
+        var proxy = new NamedProxy(name, options)
+        {
+            Listen = ProxyAddresses.Format(template.Listen),
+            Upstream = ProxyAddresses.Format(template.Target),
+            Target = template.Target,
+            Transport = template.Transport,
+            Template = template,
+        };
+        await proxy.StartAsync(ct);
+        lock (_proxies)
+        {
+            _proxies.Add(proxy.Name, proxy);
+        }
+        return proxy.Running!;
+    }, ct);
+
     /// <summary>toxiproxy's update: what the body leaves out stays; a new listen, upstream or transport restarts the proxy.</summary>
     public Task<ProxyView> UpdateAsync(string name, ProxyBody body, CancellationToken ct) => Locked(async () =>
     {

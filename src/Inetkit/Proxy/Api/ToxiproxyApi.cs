@@ -72,6 +72,20 @@ public sealed class ToxiproxyApi : IAsyncDisposable
         return api;
     }
 
+    /// <summary>
+    /// Adds a proxy of this program's own, as if created through the API (it shows in <c>GET /proxies</c>, and its
+    /// toxics are the API's to change): <c>inetkit proxy --to ... --api</c>. The target is not authorized again here:
+    /// whoever calls this has done it, as for <see cref="InetProxy.StartAsync"/>.
+    /// </summary>
+    /// <exception cref="ToxiproxyApiException">The name is taken (409).</exception>
+    /// <exception cref="ProxyBindException">The listen address cannot be bound.</exception>
+    public Task<InetProxy> AddProxyAsync(string name, InetProxyOptions proxy, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(proxy);
+        return _registry.AddAsync(name, proxy, cancellationToken);
+    }
+
     /// <summary>The relay of the proxy of that name while it is enabled; null when there is none or it is disabled.</summary>
     public InetProxy? GetProxy(string name) => _registry.Running(name);
 

@@ -9,7 +9,7 @@ namespace Inetkit.Proxy.Internal;
 /// One client connection relayed to the target: a connection of its own upstream, bytes pumped both ways, a FIN
 /// passed on as a FIN (half-close, so that the other way goes on), a reset passed on as a reset.
 /// </summary>
-internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCounters counters, Tracer trace, ImpairmentSpec impairment)
+internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCounters counters, Tracer trace, ConnectionToxics toxics)
 {
     private const int BufferSize = 64 * 1024;
 
@@ -38,34 +38,129 @@ internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCou
                 return;
             }
             Interlocked.Increment(ref counters.Connections);
-            // The impairment in force when the connection opened stays its own (a change applies to new connections).
-            int seed = impairment.Seed ?? Random.Shared.Next();
-            Task up = Pump(client, upstream, up: true, impairment.StreamUp, seed, stop);
-            Task down = Pump(upstream, client, up: false, impairment.StreamDown, seed + 1, stop);
+            int seed = toxics.Current().Seed ?? Random.Shared.Next();
+            Task up = PumpAsync(client, upstream, up: true, seed, stop);
+            Task down = PumpAsync(upstream, client, up: false, seed + 1, stop);
             await Task.WhenAll(up, down);
             trace.Call($"{from}: close()");
         }
     }
 
-    private Task Pump(Socket source, Socket destination, bool up, StreamImpairment toxics, int seed, CancellationToken stop) =>
-        toxics.IsNone ? PumpAsync(source, destination, up, stop) : PumpImpairedAsync(source, destination, up, toxics, seed, stop);
+    /// <summary>
+    /// Reads from <paramref name="source"/> and writes to <paramref name="destination"/> until a FIN, a reset or the
+    /// stop: straight through while this direction has no toxics, through a <see cref="StreamImpairer"/> while it has.
+    /// The toxics are looked at again whenever the proxy's change: what the old ones hold is delivered first, so the
+    /// stream's order is kept, and the connection stays open.
+    /// </summary>
+    private async Task PumpAsync(Socket source, Socket destination, bool up, int seed, CancellationToken stop)
+    {
+        string toward = up ? "server" : "client";
+        byte[] buffer = new byte[BufferSize];
+        // Not disposed: a toxic's end may be told after the pump is gone.
+        var endedByToxic = new CancellationTokenSource();
+        StreamImpairment? current = null;
+        StreamImpairer? impairer = null;
+        CancellationTokenSource? reading = null;
+        try
+        {
+            while (true)
+            {
+                if (reading is null)
+                {
+                    // A new generation of the proxy's impairment: the token first, so that a change after it wakes us.
+                    reading = CancellationTokenSource.CreateLinkedTokenSource(stop, toxics.Changed, endedByToxic.Token);
+                    ImpairmentSpec spec = toxics.Current();
+                    StreamImpairment next = up ? spec.StreamUp : spec.StreamDown;
+                    if (!next.Equals(current))
+                    {
+                        if (impairer is not null && await RetireAsync(impairer, handOver: true, stop) != StreamEnd.HandedOver)
+                        {
+                            impairer = null;
+                            return;
+                        }
+                        impairer = next.IsNone ? null : Impair(source, destination, next, seed, toward, endedByToxic);
+                        if (current is not null)
+                        {
+                            trace.Call($"toxics toward the {toward} now: {next.Describe()}");
+                        }
+                        current = next;
+                    }
+                }
+                int read;
+                try
+                {
+                    read = await source.ReceiveAsync(buffer, SocketFlags.None, reading.Token);
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested && !endedByToxic.IsCancellationRequested)
+                {
+                    // The impairment changed while this side was quiet.
+                    reading.Dispose();
+                    reading = null;
+                    continue;
+                }
+                if (read == 0)
+                {
+                    // The half-close goes on as one: the other direction keeps flowing until its own FIN.
+                    if (impairer is null)
+                    {
+                        destination.Shutdown(SocketShutdown.Send);
+                    }
+                    else
+                    {
+                        await impairer.CompleteAsync(stop);
+                    }
+                    trace.Call($"{(up ? "client" : "server")} sent FIN -> shutdown(SHUT_WR) toward the {toward}{(impairer is null ? "" : " after the toxics")}");
+                    return;
+                }
+                Interlocked.Add(ref up ? ref counters.BytesUp : ref counters.BytesDown, read);
+                if (impairer is null)
+                {
+                    await destination.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, stop);
+                }
+                else if (!await impairer.WriteAsync(buffer.AsMemory(0, read), stop))
+                {
+                    return;
+                }
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted)
+        {
+            // A reset on either side is a reset on both: the peer learns of it as it would without us in between.
+            if (!endedByToxic.IsCancellationRequested && Interlocked.Exchange(ref _reset, 1) == 0)
+            {
+                trace.Call($"{(up ? "client" : "server")} reset the connection -> reset toward the {toward}");
+                Reset(destination);
+                Reset(source);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // Stopping, the other pump reset both sockets, or a toxic ended the connection (the source is closed).
+        }
+        finally
+        {
+            reading?.Dispose();
+            if (impairer is not null)
+            {
+                await RetireAsync(impairer, handOver: false, CancellationToken.None);
+            }
+        }
+    }
 
     /// <summary>
-    /// As <see cref="PumpAsync"/>, through the toxics: they deliver on their own schedule, and when one of them ends
-    /// the connection (timeout, reset, limit-data), the source side ends with it, as toxiproxy closes both.
+    /// A <see cref="StreamImpairer"/> toward <paramref name="destination"/>; when one of its toxics ends the
+    /// connection (timeout, reset, limit-data), the source side ends with it, as toxiproxy closes both.
     /// </summary>
-    private async Task PumpImpairedAsync(Socket source, Socket destination, bool up, StreamImpairment toxics, int seed, CancellationToken stop)
+    private StreamImpairer Impair(Socket source, Socket destination, StreamImpairment toxics, int seed, string toward, CancellationTokenSource endedByToxic)
     {
-        using var reading = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        await using var impairer = new StreamImpairer(toxics, seed, options.TimeProvider, new SocketStreamSink(destination));
-        string toward = up ? "server" : "client";
+        var impairer = new StreamImpairer(toxics, seed, options.TimeProvider, new SocketStreamSink(destination));
         _ = impairer.Ended.ContinueWith(
             ended =>
             {
                 if (ended.Result is StreamEnd.Timeout or StreamEnd.Reset or StreamEnd.LimitData or StreamEnd.Failed)
                 {
                     trace.Call($"impairment ended the stream toward the {toward}: {ended.Result}");
-                    reading.Cancel();
+                    endedByToxic.Cancel();
                     if (ended.Result == StreamEnd.Reset)
                     {
                         Reset(source);
@@ -77,73 +172,26 @@ internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCou
                 }
             },
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        byte[] buffer = new byte[BufferSize];
-        try
-        {
-            while (true)
-            {
-                int read = await source.ReceiveAsync(buffer, SocketFlags.None, reading.Token);
-                if (read == 0)
-                {
-                    await impairer.CompleteAsync(stop);
-                    trace.Call($"{(up ? "client" : "server")} sent FIN -> passed on toward the {toward} after the toxics");
-                    return;
-                }
-                Interlocked.Add(ref up ? ref counters.BytesUp : ref counters.BytesDown, read);
-                if (!await impairer.WriteAsync(buffer.AsMemory(0, read), stop))
-                {
-                    return;
-                }
-            }
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted)
-        {
-            if (Interlocked.Exchange(ref _reset, 1) == 0)
-            {
-                Reset(destination);
-                Reset(source);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-        {
-            // Stopping, or a toxic ended the connection (the continuation above closed the source).
-        }
+        return impairer;
     }
 
-    /// <summary>Reads from <paramref name="source"/> and writes to <paramref name="destination"/> until a FIN, a reset or the stop.</summary>
-    private async Task PumpAsync(Socket source, Socket destination, bool up, CancellationToken stop)
+    /// <summary>Hands the stream over (or just stops the impairer), counts what it did, and says how its stream ended.</summary>
+    private async Task<StreamEnd> RetireAsync(StreamImpairer impairer, bool handOver, CancellationToken stop)
     {
-        byte[] buffer = new byte[BufferSize];
+        StreamEnd end = impairer.EndedBy;
         try
         {
-            while (true)
+            if (handOver)
             {
-                int read = await source.ReceiveAsync(buffer, SocketFlags.None, stop);
-                if (read == 0)
-                {
-                    // The half-close goes on as one: the other direction keeps flowing until its own FIN.
-                    destination.Shutdown(SocketShutdown.Send);
-                    trace.Call($"{(up ? "client" : "server")} sent FIN -> shutdown(SHUT_WR) toward the {(up ? "server" : "client")}");
-                    return;
-                }
-                await destination.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, stop);
-                Interlocked.Add(ref up ? ref counters.BytesUp : ref counters.BytesDown, read);
+                end = await impairer.HandOverAsync(stop);
             }
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted)
+        finally
         {
-            // A reset on either side is a reset on both: the peer learns of it as it would without us in between.
-            if (Interlocked.Exchange(ref _reset, 1) == 0)
-            {
-                trace.Call($"{(up ? "client" : "server")} reset the connection -> reset toward the {(up ? "server" : "client")}");
-                Reset(destination);
-                Reset(source);
-            }
+            await impairer.DisposeAsync();
+            counters.Add(new ImpairmentCounters { Delayed = impairer.Counters.ChunksDelayed });
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-        {
-            // Stopping, or the other pump reset both sockets.
-        }
+        return end;
     }
 
     /// <summary>SO_LINGER 0, then close: the kernel sends RST instead of FIN.</summary>
