@@ -7,9 +7,13 @@ namespace Inetkit.Proxy.Internal;
 /// so that a change applies from the next one on (the previous engine is retired, what it still held dropped and
 /// counted). Used by one loop at a time.
 /// </summary>
+/// <remarks>
+/// With nothing to impair, a datagram goes out through <paramref name="sendNow"/>, a plain synchronous send: the
+/// relay's fast path, with no engine, no copy and no asynchronous state machine on the way.
+/// </remarks>
 internal sealed class ImpairedPath<TTarget>(
     Direction direction, Func<ImpairmentSpec> current, Func<ReadOnlyMemory<byte>, TTarget, ValueTask> send,
-    bool noDuplication, InetProxyOptions options, ProxyCounters counters, Action<string>? trace)
+    Action<ReadOnlyMemory<byte>, TTarget> sendNow, bool noDuplication, InetProxyOptions options, ProxyCounters counters, Action<string>? trace)
 {
     private ImpairmentSpec? _spec;
     private DatagramImpairer<TTarget>? _impairer;
@@ -17,7 +21,17 @@ internal sealed class ImpairedPath<TTarget>(
     /// <summary>What the engine in force has done so far (its predecessors' counts are in the proxy's counters).</summary>
     public ImpairmentCounters Live => _impairer?.Counters ?? default;
 
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, TTarget target)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> datagram, TTarget target)
+    {
+        if (_impairer is null && ReferenceEquals(current(), _spec))
+        {
+            sendNow(datagram, target);
+            return default;
+        }
+        return ChangeOrImpairAsync(datagram, target);
+    }
+
+    private async ValueTask ChangeOrImpairAsync(ReadOnlyMemory<byte> datagram, TTarget target)
     {
         ImpairmentSpec spec = current();
         if (!ReferenceEquals(spec, _spec))
@@ -34,7 +48,7 @@ internal sealed class ImpairedPath<TTarget>(
         }
         if (_impairer is null)
         {
-            await send(datagram, target);
+            sendNow(datagram, target);
         }
         else
         {

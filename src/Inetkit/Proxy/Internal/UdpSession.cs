@@ -9,6 +9,7 @@ namespace Inetkit.Proxy.Internal;
 internal sealed class UdpSession : IDisposable
 {
     private readonly IPEndPoint _client;
+    private readonly SocketAddress _clientAddress;
     private readonly Socket _listener;
     private readonly Socket _upstream;
     private readonly InetProxyOptions _options;
@@ -19,9 +20,10 @@ internal sealed class UdpSession : IDisposable
     private readonly ImpairedPath<IPEndPoint> _down;
     private long _lastActivity;
 
-    public UdpSession(IPEndPoint client, Socket listener, InetProxyOptions options, ProxyCounters counters, Tracer trace, Func<ImpairmentSpec> impairment, CancellationToken stop)
+    public UdpSession(SocketAddress clientAddress, IPEndPoint client, Socket listener, InetProxyOptions options, ProxyCounters counters, Tracer trace, Func<ImpairmentSpec> impairment, CancellationToken stop)
     {
         _client = client;
+        _clientAddress = clientAddress;
         _listener = listener;
         _options = options;
         _counters = counters;
@@ -31,11 +33,13 @@ internal sealed class UdpSession : IDisposable
         _upstream.Connect(options.Target);
         _lastActivity = options.TimeProvider.GetTimestamp();
         Action<string>? narrate = trace.Enabled ? line => trace.Call($"session {client}: {line}") : null;
-        _up = new ImpairedPath<IPEndPoint>(Direction.Up, impairment, SendToServerAsync, noDuplication: false, options, counters, narrate);
+        _up = new ImpairedPath<IPEndPoint>(Direction.Up, impairment, SendToServerAsync, (d, _) => SendToServer(d.Span), noDuplication: false, options, counters, narrate);
         bool beyondLoopback = !IPAddress.IsLoopback(client.Address.IsIPv4MappedToIPv6 ? client.Address.MapToIPv4() : client.Address);
-        _down = new ImpairedPath<IPEndPoint>(Direction.Down, impairment, SendToClientAsync, noDuplication: beyondLoopback && !options.AllowAmplification, options, counters, narrate);
+        _down = new ImpairedPath<IPEndPoint>(Direction.Down, impairment, SendToClientAsync, (d, _) => SendToClient(d.Span), noDuplication: beyondLoopback && !options.AllowAmplification, options, counters, narrate);
         trace.Call($"session {client}: socket(), connect({options.Target}) -> from {_upstream.LocalEndPoint}");
     }
+
+    public IPEndPoint Client => _client;
 
     /// <summary>When a datagram last went either way (a <see cref="TimeProvider"/> timestamp).</summary>
     public long LastActivity => Interlocked.Read(ref _lastActivity);
@@ -47,16 +51,61 @@ internal sealed class UdpSession : IDisposable
     /// <summary>What this session's impairment engines in force have done.</summary>
     public ImpairmentCounters LiveImpairment => ImpairmentCounters.Sum(_up.Live, _down.Live);
 
-    public async ValueTask SendUpAsync(ReadOnlyMemory<byte> datagram)
+    /// <summary>
+    /// Relays a client's datagram, from the relay's receive thread: sent before this returns when nothing is impaired,
+    /// handed to the impairment engine otherwise (which sends on its own timers; its hand-over waits for no delay).
+    /// </summary>
+    public void SendUp(ReadOnlyMemory<byte> datagram)
     {
         Interlocked.Exchange(ref _lastActivity, _options.TimeProvider.GetTimestamp());
         try
         {
-            await _up.SendAsync(datagram, _options.Target);
+            ValueTask sent = _up.SendAsync(datagram, _options.Target);
+            if (!sent.IsCompletedSuccessfully)
+            {
+                sent.AsTask().GetAwaiter().GetResult();
+            }
         }
         catch (ObjectDisposedException)
         {
             // The session ended meanwhile.
+        }
+    }
+
+    private void SendToServer(ReadOnlySpan<byte> datagram)
+    {
+        try
+        {
+            _upstream.Send(datagram, SocketFlags.None);
+            Interlocked.Increment(ref _counters.DatagramsUp);
+            Interlocked.Add(ref _counters.BytesUp, datagram.Length);
+            if (_trace.Enabled)
+            {
+                _trace.Call($"session {_client}: send({datagram.Length} bytes) toward {_options.Target}");
+            }
+        }
+        catch (SocketException e)
+        {
+            // An earlier datagram drew ICMP port unreachable: that one is lost, as it would be without us.
+            _trace.Call($"session {_client}: send -> {e.SocketErrorCode}");
+        }
+    }
+
+    private void SendToClient(ReadOnlySpan<byte> datagram)
+    {
+        try
+        {
+            _listener.SendTo(datagram, SocketFlags.None, _clientAddress);
+            Interlocked.Increment(ref _counters.DatagramsDown);
+            Interlocked.Add(ref _counters.BytesDown, datagram.Length);
+            if (_trace.Enabled)
+            {
+                _trace.Call($"session {_client}: sendto({datagram.Length} bytes, {_client})");
+            }
+        }
+        catch (SocketException e)
+        {
+            _trace.Call($"session {_client}: sendto -> {e.SocketErrorCode}");
         }
     }
 
