@@ -42,31 +42,44 @@ internal sealed class ClientSocket : IDisposable
     {
         bool tcp = options.Transport != Transport.Udp;
         string name = $"{WellKnownPorts.Name(service)}/{(tcp ? "tcp" : "udp")}";
-        var trace = new Tracer(options.Trace, name);
+        var trace = new Tracer(TraceSink.Create(options.Trace, options.TraceEvents, options.TimeProvider), name);
         ClientException? last = null;
         foreach (IPEndPoint remote in candidates)
         {
             var socket = tcp
                 ? new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
                 : new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            trace.Call($"socket({Tracer.Family(remote.AddressFamily)}, {Tracer.Kind(socket.SocketType)})");
+            trace.Call("socket", $"{Tracer.Family(remote.AddressFamily)}, {Tracer.Kind(socket.SocketType)}");
             var client = new ClientSocket(socket, remote, trace, options.Timeout, name);
             try
             {
                 using var timeout = client.TimeoutSource(cancellationToken);
+                if (tcp)
+                {
+                    trace.Waiting("connect", remote.ToString());
+                }
                 try
                 {
                     await socket.ConnectAsync(remote, timeout.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
+                    trace.Call("connect", remote.ToString(), $"timed out after {Seconds(options.Timeout)}", peer: remote, failed: true);
                     throw new ClientException(ClientFailure.Timeout, $"no answer from {remote} ({name}) within {Seconds(options.Timeout)}: No connection!");
                 }
-                trace.Call(tcp ? $"connect({remote}) -> from {socket.LocalEndPoint}" : $"connect({remote})  # UDP: only fixes the peer, sends nothing");
+                if (tcp)
+                {
+                    trace.Call("connect", remote.ToString(), $"from {socket.LocalEndPoint}", peer: remote, local: socket.LocalEndPoint);
+                }
+                else
+                {
+                    trace.Call("connect", remote.ToString(), peer: remote, local: socket.LocalEndPoint, comment: "# UDP: only fixes the peer, sends nothing");
+                }
                 return client;
             }
             catch (SocketException e)
             {
+                trace.Call("connect", remote.ToString(), Tracer.Error(e.SocketErrorCode), peer: remote, failed: true);
                 last = client.Translate(e);
             }
             catch (ClientException e)
@@ -86,9 +99,9 @@ internal sealed class ClientSocket : IDisposable
     public static ClientSocket OpenDatagram(IPEndPoint remote, ServiceKind service, ClientOptions options, int localPort = 0)
     {
         string name = $"{WellKnownPorts.Name(service)}/udp";
-        var trace = new Tracer(options.Trace, name);
+        var trace = new Tracer(TraceSink.Create(options.Trace, options.TraceEvents, options.TimeProvider), name);
         var socket = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        trace.Call($"socket({Tracer.Family(remote.AddressFamily)}, SOCK_DGRAM)");
+        trace.Call("socket", $"{Tracer.Family(remote.AddressFamily)}, SOCK_DGRAM");
         try
         {
             socket.Bind(new IPEndPoint(remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, localPort));
@@ -98,7 +111,7 @@ internal sealed class ClientSocket : IDisposable
             socket.Dispose();
             throw;
         }
-        trace.Call($"bind({Tracer.Of(socket.LocalEndPoint)})");
+        trace.Call("bind", Tracer.Of(socket.LocalEndPoint), local: socket.LocalEndPoint);
         return new ClientSocket(socket, remote, trace, options.Timeout, name, connected: false);
     }
 
@@ -118,11 +131,12 @@ internal sealed class ClientSocket : IDisposable
         }
         catch (SocketException e)
         {
+            _trace.Call(IsUdp ? "sendto" : "sendall", IsUdp ? $"{data.Length} bytes, {Remote}" : $"{data.Length} bytes", Tracer.Error(e.SocketErrorCode), peer: Remote, failed: true);
             throw Translate(e);
         }
         if (_trace.Enabled)
         {
-            _trace.Call(IsUdp ? $"sendto({data.Length} bytes, {Remote})" : $"sendall({data.Length} bytes)");
+            _trace.Call(IsUdp ? "sendto" : "sendall", IsUdp ? $"{data.Length} bytes, {Remote}" : $"{data.Length} bytes", data: data.Span, peer: Remote, local: _socket.LocalEndPoint);
         }
     }
 
@@ -133,6 +147,11 @@ internal sealed class ClientSocket : IDisposable
     public async Task<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         using CancellationTokenSource limit = TimeoutSource(cancellationToken, timeout);
+        string call = IsUdp ? "recvfrom" : "recv";
+        if (_trace.Enabled)
+        {
+            _trace.Waiting(call, $"{buffer.Length}", _socket.LocalEndPoint);
+        }
         int read;
         try
         {
@@ -140,15 +159,18 @@ internal sealed class ClientSocket : IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            _trace.Call(call, $"{buffer.Length}", $"timed out after {Seconds(timeout ?? _timeout)}", peer: Remote, failed: true);
             throw new ClientException(ClientFailure.Timeout, $"no reply from {Remote} ({_name}) within {Seconds(timeout ?? _timeout)}: No connection!");
         }
         catch (SocketException e)
         {
+            _trace.Call(call, $"{buffer.Length}", Tracer.Error(e.SocketErrorCode), peer: Remote, failed: true);
             throw Translate(e);
         }
         if (_trace.Enabled)
         {
-            _trace.Call(IsUdp ? $"recvfrom({buffer.Length}) -> {read} bytes from {Remote}" : read == 0 ? $"recv({buffer.Length}) -> 0 bytes (the server closed)" : $"recv({buffer.Length}) -> {read} bytes");
+            string result = IsUdp ? $"{read} bytes from {Remote}" : read == 0 ? "0 bytes (the server closed)" : $"{read} bytes";
+            _trace.Call(call, $"{buffer.Length}", result, buffer.Span[..read], Remote, _socket.LocalEndPoint);
         }
         return read;
     }
@@ -171,7 +193,7 @@ internal sealed class ClientSocket : IDisposable
             throw Translate(e);
         }
         var from = (IPEndPoint)got.RemoteEndPoint;
-        _trace.Call($"recvfrom({buffer.Length}) -> {got.ReceivedBytes} bytes from {from}");
+        _trace.Call("recvfrom", $"{buffer.Length}", $"{got.ReceivedBytes} bytes from {from}", buffer.Span[..got.ReceivedBytes], from, _socket.LocalEndPoint);
         return (got.ReceivedBytes, from);
     }
 
@@ -183,7 +205,7 @@ internal sealed class ClientSocket : IDisposable
             int read = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
             if (_trace.Enabled)
             {
-                _trace.Call($"recvfrom({buffer.Length}) -> {read} bytes from {Remote}");
+                _trace.Call("recvfrom", $"{buffer.Length}", $"{read} bytes from {Remote}", buffer.Span[..read], Remote, _socket.LocalEndPoint);
             }
             return read;
         }
@@ -223,7 +245,7 @@ internal sealed class ClientSocket : IDisposable
         if (!_disposed)
         {
             _socket.LingerState = new LingerOption(true, 0);
-            _trace.Call("setsockopt(SO_LINGER, {on, 0})");
+            _trace.Call("setsockopt", "SO_LINGER, {on, 0}");
             Dispose();
             _trace.Call("  # the close sent RST: the connection is reset, not closed");
         }
@@ -232,7 +254,7 @@ internal sealed class ClientSocket : IDisposable
     public void ShutdownSend()
     {
         _socket.Shutdown(SocketShutdown.Send);
-        _trace.Call("shutdown(SHUT_WR)");
+        _trace.Call("shutdown", "SHUT_WR");
     }
 
     public void Dispose()
@@ -243,7 +265,7 @@ internal sealed class ClientSocket : IDisposable
         }
         _disposed = true;
         _socket.Dispose();
-        _trace.Call("close()");
+        _trace.Call("close", "");
     }
 
     internal ClientException Translate(SocketException e) => e.SocketErrorCode switch
@@ -263,6 +285,8 @@ internal sealed class ClientSocket : IDisposable
 
     private CancellationTokenSource TimeoutSource(CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
+        // On the wall clock, not the options' TimeProvider: that one is for what a client measures and compares (a
+        // check's fake clock stands still, and its timeouts must still strike).
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         source.CancelAfter(timeout ?? _timeout);
         return source;

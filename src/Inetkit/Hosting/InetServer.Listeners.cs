@@ -94,7 +94,7 @@ public sealed partial class InetServer
     private Listener Bind(ServiceKind kind, IInetService service, Transport transport, IPEndPoint endPoint)
     {
         bool tcp = transport == Transport.Tcp;
-        var trace = new Tracer(_options.Trace, $"{WellKnownPorts.Name(kind)}/{(tcp ? "tcp" : "udp")}");
+        var trace = new Tracer(TraceSink.Create(_options.Trace, _options.TraceEvents, _options.TimeProvider), $"{WellKnownPorts.Name(kind)}/{(tcp ? "tcp" : "udp")}");
         var socket = tcp
             ? new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             : new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -102,7 +102,7 @@ public sealed partial class InetServer
         {
             if (trace.Enabled)
             {
-                trace.Call($"socket({Tracer.Family(endPoint.AddressFamily)}, {Tracer.Kind(socket.SocketType)})");
+                trace.Call("socket", $"{Tracer.Family(endPoint.AddressFamily)}, {Tracer.Kind(socket.SocketType)}");
             }
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
             {
@@ -112,14 +112,14 @@ public sealed partial class InetServer
             socket.Bind(endPoint);
             if (trace.Enabled)
             {
-                trace.Call($"bind({socket.LocalEndPoint})");
+                trace.Call("bind", $"{socket.LocalEndPoint}", local: socket.LocalEndPoint);
             }
             if (tcp)
             {
                 socket.Listen(ListenBacklog);
                 if (trace.Enabled)
                 {
-                    trace.Call("listen()");
+                    trace.Call("listen", "", local: socket.LocalEndPoint);
                 }
             }
             else

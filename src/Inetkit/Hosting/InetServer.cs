@@ -117,7 +117,7 @@ public sealed partial class InetServer : IAsyncDisposable
             listener.Socket.Dispose();
             if (listener.Trace.Enabled)
             {
-                listener.Trace.Call("close()");
+                listener.Trace.Call("close", "");
             }
         }
     }

@@ -109,6 +109,12 @@ public sealed record InetServerOptions
     public Action<string>? Trace { get; init; }
 
     /// <summary>
+    /// If set, receives every socket call as a structured <see cref="Tracing.TraceEvent"/> (with the calls that wait,
+    /// and the bytes moved): what <c>inetkit demo</c> draws. <see cref="Trace"/> and this may be set together.
+    /// </summary>
+    public Action<Tracing.TraceEvent>? TraceEvents { get; init; }
+
+    /// <summary>
     /// Threads receiving on each UDP socket (each blocked in recvfrom until a datagram comes). One by default: on the
     /// 2-CPU benchmark machine a second thread on the same socket lost a third of the rate to the socket's lock
     /// (docs/benchmarks.md); more may pay on machines with many cores and several busy clients.

@@ -35,6 +35,12 @@ public sealed record ScanOptions
     /// </summary>
     public Action<string>? Trace { get; init; }
 
+    /// <summary>
+    /// If set, receives every socket call as a structured <see cref="Tracing.TraceEvent"/> (with the calls that wait,
+    /// and the bytes moved): what <c>inetkit demo</c> draws. <see cref="Trace"/> and this may be set together.
+    /// </summary>
+    public Action<Tracing.TraceEvent>? TraceEvents { get; init; }
+
     /// <summary>Run TCP on the portable engine even where Linux's own is available (tests run both; so does INETKIT_PORTABLE_SCAN=1).</summary>
     internal bool Portable { get; init; }
 

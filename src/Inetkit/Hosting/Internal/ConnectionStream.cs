@@ -1,5 +1,6 @@
 using Inetkit.Threading;
 using Inetkit.Tracing;
+using System.Net;
 using System.Net.Sockets;
 
 namespace Inetkit.Hosting.Internal;
@@ -20,6 +21,9 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
     private const int MaxSynchronousStreak = 256;
 
     private long _lastActivity = clock.GetTimestamp();
+
+    // Read once, for the trace: a connection reset later can no longer say who it was with.
+    private readonly EndPoint? _peer = trace.Enabled ? socket.RemoteEndPoint : null;
     private SynchronousStreak _streak = new(MaxSynchronousStreak);
 
     /// <summary>When a byte last moved (or the connection was accepted), in <see cref="TimeProvider"/> ticks.</summary>
@@ -49,6 +53,10 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
                 await Fairly(socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken));
                 return 0;
             }
+            if (trace.Enabled)
+            {
+                trace.Waiting("recv", $"{buffer.Length}");
+            }
             read = await Fairly(socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken));
         }
         catch (SocketException e)
@@ -62,7 +70,7 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
         }
         if (trace.Enabled)
         {
-            trace.Call(read == 0 ? $"recv({buffer.Length}) -> 0 bytes (the client closed its side)" : $"recv({buffer.Length}) -> {read} bytes");
+            trace.Call("recv", $"{buffer.Length}", read == 0 ? "0 bytes (the client closed its side)" : $"{read} bytes", buffer.Span[..read], _peer);
         }
         return read;
     }
@@ -85,7 +93,7 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
         }
         if (trace.Enabled)
         {
-            trace.Call($"sendall({sent} bytes)");
+            trace.Call("sendall", $"{sent} bytes", data: buffer.Span[..sent], peer: _peer);
         }
     }
 

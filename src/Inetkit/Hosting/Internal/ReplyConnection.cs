@@ -39,12 +39,19 @@ internal static class ReplyConnection
         if (error is not (SocketError.Success or SocketError.WouldBlock))
         {
             client.Dispose();
-            Finished(remote.Address, host, trace, "close() (the client went away)");
+            Finished(remote.Address, host, trace, "(the client went away)");
             return;
         }
         if (trace.Enabled && sent > 0)
         {
-            trace.Call(sent == reply.Length ? $"sendall({sent} bytes)" : $"send({reply.Length} bytes) -> {sent} bytes");
+            if (sent == reply.Length)
+            {
+                trace.Call("sendall", $"{sent} bytes", data: reply, peer: remote);
+            }
+            else
+            {
+                trace.Call("send", $"{reply.Length} bytes", $"{sent} bytes", reply[..sent], remote);
+            }
         }
         if (sent < reply.Length || !IPAddress.IsLoopback(remote.Address) || !DropInput(client))
         {
@@ -52,7 +59,7 @@ internal static class ReplyConnection
             return;
         }
         client.Dispose();
-        Finished(remote.Address, host, trace, "close()");
+        Finished(remote.Address, host, trace, null);
     }
 
     /// <summary>
@@ -66,7 +73,7 @@ internal static class ReplyConnection
     }
 
     /// <summary>After the close: the slot, the counters, the narration and --once.</summary>
-    internal static void Finished(IPAddress address, HostContext host, Tracer trace, string ending)
+    internal static void Finished(IPAddress address, HostContext host, Tracer trace, string? ending)
     {
         host.Tracker.Unadmit(address);
         host.Counters.Opened();
@@ -74,7 +81,7 @@ internal static class ReplyConnection
         // Narrated after the release, so that a reader who sees close() knows the slot is free again.
         if (trace.Enabled)
         {
-            trace.Call(ending);
+            trace.Call("close", "", comment: ending);
         }
         host.Once.Served();
     }

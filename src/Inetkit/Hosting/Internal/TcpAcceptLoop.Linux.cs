@@ -96,7 +96,7 @@ internal sealed partial class TcpAcceptLoop
         if (sent < 0 && Marshal.GetLastPInvokeError() != LibC.EAgain)
         {
             LibC.Close(fd);
-            ReplyConnection.Finished(ip, host, trace, "close() (the client went away)");
+            ReplyConnection.Finished(ip, host, trace, "(the client went away)");
             return;
         }
         int done = (int)Math.Max(sent, 0);
@@ -108,7 +108,7 @@ internal sealed partial class TcpAcceptLoop
         // The FIN goes with the reply, before the close: input that arrives after it draws a reset only behind both.
         _ = LibC.Shutdown(fd, LibC.ShutWr);
         LibC.Close(fd);
-        ReplyConnection.Finished(ip, host, trace, "close()");
+        ReplyConnection.Finished(ip, host, trace, null);
     }
 
     private void Hand(int fd, IPAddress ip, int port, long id, ITcpService handler)

@@ -29,6 +29,8 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
     // Read once: a closed socket can no longer say where it was bound.
     private readonly string _where = $"{WellKnownPorts.Name(kind)}/tcp on {listener.LocalEndPoint}";
 
+    private readonly EndPoint? _local = listener.LocalEndPoint;
+
     // Owned by this loop's thread: a reply is written here and sent before the next accept.
     private readonly byte[] _reply = service is ITcpReplyService ? new byte[ReplyConnection.BufferSize] : [];
 
@@ -52,6 +54,7 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
         while (!host.Stopping.IsCancellationRequested)
         {
             Socket client;
+            trace.Waiting("accept", "", _local);
             try
             {
                 client = listener.Accept();
@@ -107,7 +110,7 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
         var remote = (IPEndPoint)client.RemoteEndPoint!;
         if (trace.Enabled)
         {
-            trace.Call($"accept() -> {remote}");
+            trace.Call("accept", "", $"{remote}", peer: remote, local: client.LocalEndPoint);
         }
         if (TryAdmit(remote.Address, remote.Port) is { } refusal)
         {
@@ -116,7 +119,7 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
             client.Dispose();
             if (trace.Enabled)
             {
-                trace.Call($"close() ({refusal})");
+                trace.Call("close", "", comment: $"({refusal})");
             }
             return;
         }

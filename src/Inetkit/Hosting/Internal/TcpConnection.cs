@@ -27,7 +27,7 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         var tracked = new TrackedConnection(stream, abort);
         host.Tracker.Track(id, tracked);
         host.Counters.Opened();
-        string ending = "close()";
+        string? ending = null;
         Impairment.ImpairmentSpec impairment = host.Options.ImpairmentFor(kind);
         await using Impairment.StreamImpairer? impairer = impairment.StreamDown.IsNone ? null
             : new Impairment.StreamImpairer(impairment.StreamDown, impairment.Seed ?? Random.Shared.Next(), host.Clock, new ConnectionStreamSink(stream, socket));
@@ -57,23 +57,23 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
                 // The grace is over with work in flight: close with RST, so that the client cannot take a FIN after a
                 // partial echo for a finished one. (An idle connection has nothing in flight: it gets a FIN.)
                 AbortiveClose();
-                ending = "close() (server stopping: reset, the exchange was not finished)";
+                ending = "(server stopping: reset, the exchange was not finished)";
             }
             else
             {
-                ending = "close() (idle timeout)";
+                ending = "(idle timeout)";
             }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             // The client reset or vanished: the normal end of a chargen stream, and nothing to report.
-            ending = "close() (the client went away)";
+            ending = "(the client went away)";
         }
         catch (Exception e)
         {
             // A fault in a service must cost only this connection.
             host.ErrorLog.Log(LogLevel.Error, $"{trace.Prefix}: connection from {remote} failed: {e.GetType().Name}: {e.Message}");
-            ending = "close() (error)";
+            ending = "(error)";
         }
         finally
         {
@@ -88,7 +88,7 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
             // Narrated after the release, so that a reader who sees close() knows the slot is free again.
             if (trace.Enabled)
             {
-                trace.Call(ending);
+                trace.Call("close", "", comment: ending);
             }
             tracked.Completed();
             host.Once.Served();
@@ -107,7 +107,7 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         socket.Shutdown(SocketShutdown.Send);
         if (trace.Enabled)
         {
-            trace.Call("shutdown(SHUT_WR)");
+            trace.Call("shutdown", "SHUT_WR");
         }
         if (stream.ReceivedEof || !linger)
         {

@@ -20,6 +20,8 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
     // Read once: a closed socket can no longer say where it was bound.
     private readonly string _where = $"{WellKnownPorts.Name(kind)}/udp on {socket.LocalEndPoint}";
 
+    private readonly EndPoint? _local = socket.LocalEndPoint;
+
     // --impair: the replies go through these, one toward loopback and one, never duplicating, beyond it.
     private readonly ImpairedReplies? _impaired = ImpairedReplies.For(socket, kind, host, trace);
 
@@ -39,6 +41,10 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
         while (!host.Stopping.IsCancellationRequested)
         {
             int length;
+            if (trace.Enabled)
+            {
+                trace.Waiting("recvfrom", $"{BufferSize}", _local);
+            }
             try
             {
                 length = socket.ReceiveFrom(request, SocketFlags.None, from);
@@ -68,7 +74,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
         SourceAddress source = SourceAddress.From(from);
         if (trace.Enabled)
         {
-            trace.Call($"recvfrom({BufferSize}) -> {request.Length} bytes from {source}");
+            trace.Call("recvfrom", $"{BufferSize}", $"{request.Length} bytes from {source}", request, new IPEndPoint(source.ToIPAddress(), source.Port), _local);
         }
         UdpVerdict verdict = host.Policy.Check(source, request, out int maxReply);
         if (verdict != UdpVerdict.Accept)
@@ -104,7 +110,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
             host.Counters.Answered();
             if (trace.Enabled)
             {
-                trace.Call($"sendto({replyLength} bytes, {source})");
+                trace.Call("sendto", $"{replyLength} bytes, {source}", data: reply.AsSpan(0, replyLength), peer: new IPEndPoint(source.ToIPAddress(), source.Port), local: _local);
             }
         }
         catch (SocketException e)
