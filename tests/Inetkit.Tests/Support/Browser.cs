@@ -5,7 +5,12 @@ namespace Inetkit.Tests.Support;
 /// <summary>
 /// Debian's Chromium (.ci/run installs it), headless, driven by Playwright's .NET package through the driver the
 /// package ships: the executable is given, so Playwright neither looks for nor downloads a browser of its own.
-/// Pages reach loopback only (see <see cref="BrowserPage"/>); names other than localhost resolve nowhere.
+/// Pages reach loopback only (see <see cref="BrowserPage"/>); names other than localhost resolve nowhere. And the
+/// browser itself runs inside <see cref="LoopbackNamespace.Shared"/>, a network namespace whose only interface is lo,
+/// so what Chromium does on its own (its IPv6 reachability probe, say) cannot leave the machine either: the
+/// executable Playwright starts is a wrapper script that enters the namespace and execs Debian's chromium. The
+/// servers its pages load from listen in the same namespace (<see cref="LoopbackSite"/>,
+/// <see cref="LoopbackNamespace.Listen"/>, <see cref="LoopbackNamespace.Enter"/>).
 /// </summary>
 internal sealed class Browser : IAsyncDisposable
 {
@@ -13,27 +18,39 @@ internal sealed class Browser : IAsyncDisposable
 
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
+    private readonly string _directory;
 
-    private Browser(IPlaywright playwright, IBrowser browser)
+    private Browser(IPlaywright playwright, IBrowser browser, string directory)
     {
         _playwright = playwright;
         _browser = browser;
+        _directory = directory;
     }
 
-    /// <summary>Skips the test when Debian's Chromium is not there.</summary>
-    public static void RequireChromium() =>
+    /// <summary>Skips the test when Debian's Chromium is not there, or the namespace it must run in cannot be made.</summary>
+    public static void RequireChromium()
+    {
         Assert.SkipUnless(File.Exists(Chromium), $"Debian's chromium is not installed at {Chromium} (.ci/run installs it)");
+        LoopbackNamespace.Require();
+    }
 
     public static async Task<Browser> LaunchAsync()
     {
         RequireChromium();
-        // The package's own driver (node and playwright-core, copied into the build output), started here.
-        IPlaywright playwright = await Playwright.CreateAsync().WaitAsync(TestTimeout.Bound, TestContext.Current.CancellationToken);
+        LoopbackNamespace network = LoopbackNamespace.Shared;
+        string directory = Directory.CreateTempSubdirectory("inetkit-chromium-").FullName;
+        string wrapper = Path.Combine(directory, "chromium");
+        IPlaywright? playwright = null;
         try
         {
+            network.WriteWrapper(wrapper, Chromium);
+            // The package's own driver (node and playwright-core, copied into the build output), started here. It
+            // stays in this process's namespace and opens no socket: the browser does the pages' networking.
+            playwright = await Playwright.CreateAsync().WaitAsync(TestTimeout.Bound, TestContext.Current.CancellationToken);
             IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
-                ExecutablePath = Chromium,
+                // Playwright drives it over --remote-debugging-pipe, two inherited descriptors, which the namespace does not touch.
+                ExecutablePath = wrapper,
                 Headless = true,
                 // CI runs as root, where Chromium's sandbox cannot start: Playwright then passes --no-sandbox.
                 ChromiumSandbox = false,
@@ -42,11 +59,12 @@ internal sealed class Browser : IAsyncDisposable
                 // machine. The rules apply to IP literals too, hence loopback's own.
                 Args = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1 , EXCLUDE [::1]"],
             });
-            return new Browser(playwright, browser);
+            return new Browser(playwright, browser, directory);
         }
         catch
         {
-            playwright.Dispose();
+            playwright?.Dispose();
+            Directory.Delete(directory, recursive: true);
             throw;
         }
     }
@@ -90,5 +108,6 @@ internal sealed class Browser : IAsyncDisposable
     {
         await _browser.DisposeAsync();
         _playwright.Dispose();
+        Directory.Delete(_directory, recursive: true);
     }
 }

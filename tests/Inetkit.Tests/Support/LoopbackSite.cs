@@ -13,7 +13,9 @@ namespace Inetkit.Tests.Support;
 
 /// <summary>
 /// A few fixed pages, served by Kestrel on 127.0.0.1 at a port the kernel picks, for a browser test to open;
-/// and WebSocket paths that each send their messages, one frame apiece, then close.
+/// and WebSocket paths that each send their messages, one frame apiece, then close. It listens inside
+/// <see cref="LoopbackNamespace.Shared"/>, where <see cref="Browser"/> runs Chromium: that 127.0.0.1 is the
+/// namespace's own lo, reachable from the browser and not from the test process's network.
 /// </summary>
 internal sealed class LoopbackSite : IAsyncDisposable
 {
@@ -34,8 +36,10 @@ internal sealed class LoopbackSite : IAsyncDisposable
         IReadOnlyDictionary<string, (string ContentType, string Body)> pages,
         IReadOnlyDictionary<string, string[]>? sockets = null)
     {
+        LoopbackNamespace network = LoopbackNamespace.Shared;
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "inetkit-tests-site" });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        network.ListenInside(builder.WebHost);
         builder.Logging.ClearProviders();
         WebApplication app = builder.Build();
         app.UseWebSockets();
