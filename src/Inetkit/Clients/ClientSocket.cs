@@ -118,6 +118,11 @@ internal sealed class ClientSocket : IDisposable
     /// <summary>TCP: sendall. UDP: one datagram.</summary>
     public async Task SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        // Told before the call: the peer's receive of these bytes must never come first in a diagram.
+        if (_trace.Enabled)
+        {
+            _trace.Call(IsUdp ? "sendto" : "sendall", IsUdp ? $"{data.Length} bytes, {Remote}" : $"{data.Length} bytes", data: data.Span, peer: Remote, local: _socket.LocalEndPoint);
+        }
         try
         {
             int sent = 0;
@@ -133,10 +138,6 @@ internal sealed class ClientSocket : IDisposable
         {
             _trace.Call(IsUdp ? "sendto" : "sendall", IsUdp ? $"{data.Length} bytes, {Remote}" : $"{data.Length} bytes", Tracer.Error(e.SocketErrorCode), peer: Remote, failed: true);
             throw Translate(e);
-        }
-        if (_trace.Enabled)
-        {
-            _trace.Call(IsUdp ? "sendto" : "sendall", IsUdp ? $"{data.Length} bytes, {Remote}" : $"{data.Length} bytes", data: data.Span, peer: Remote, local: _socket.LocalEndPoint);
         }
     }
 
@@ -253,8 +254,8 @@ internal sealed class ClientSocket : IDisposable
 
     public void ShutdownSend()
     {
-        _socket.Shutdown(SocketShutdown.Send);
         _trace.Call("shutdown", "SHUT_WR");
+        _socket.Shutdown(SocketShutdown.Send);
     }
 
     public void Dispose()
@@ -264,8 +265,8 @@ internal sealed class ClientSocket : IDisposable
             return;
         }
         _disposed = true;
-        _socket.Dispose();
         _trace.Call("close", "");
+        _socket.Dispose();
     }
 
     internal ClientException Translate(SocketException e) => e.SocketErrorCode switch

@@ -35,6 +35,7 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Func<ReadOnlyMemory<byte>, TTarget, ValueTask> _send;
     private readonly Action<string>? _trace;
+    private readonly Action<ReadOnlyMemory<byte>, TTarget, ImpairmentEffects, string>? _decided;
     private readonly Random _random;
     private readonly LossModel _loss;
     private readonly LinkSchedule? _link;
@@ -55,8 +56,14 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
     /// <param name="time">The clock and the timers (a fake one in tests).</param>
     /// <param name="send">Sends one datagram; it should handle its own errors (what it throws is counted and narrated, not rethrown).</param>
     /// <param name="trace">Narrates what is done to each datagram impaired (<c>sendto(11 bytes, 127.0.0.1:7) -> lost (impairment: loss 5%)</c>).</param>
-    public DatagramImpairer(DatagramImpairment profile, int seed, TimeProvider time, Func<ReadOnlyMemory<byte>, TTarget, ValueTask> send, Action<string>? trace = null)
+    /// <param name="decided">
+    /// If set, told instead of <paramref name="trace"/> what was decided for each datagram impaired: its bytes, target,
+    /// effects and the narration (<c>lost (impairment: loss 5%)</c>), for a caller that records structured events.
+    /// </param>
+    public DatagramImpairer(DatagramImpairment profile, int seed, TimeProvider time, Func<ReadOnlyMemory<byte>, TTarget, ValueTask> send, Action<string>? trace = null,
+        Action<ReadOnlyMemory<byte>, TTarget, ImpairmentEffects, string>? decided = null)
     {
+        _decided = decided;
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(send);
@@ -92,13 +99,18 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
     public ValueTask SubmitAsync(ReadOnlyMemory<byte> datagram, TTarget target)
     {
         string? narration;
+        ImpairmentEffects effects;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            narration = Decide(datagram, target);
+            (narration, effects) = Decide(datagram, target);
             Reprogram();
         }
-        if (narration is not null)
+        if (narration is not null && _decided is not null)
+        {
+            _decided(datagram, target, effects, narration);
+        }
+        else if (narration is not null)
         {
             _trace?.Invoke($"sendto({datagram.Length} bytes, {Describe(target)}) -> {narration}");
         }
@@ -127,15 +139,16 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
     private TimeSpan Now => _time.GetElapsedTime(_origin);
 
     /// <summary>Under the lock: draws, decides and places the copies; returns the narration, or null when nothing was done to it.</summary>
-    private string? Decide(ReadOnlyMemory<byte> datagram, TTarget target)
+    private (string? Narration, ImpairmentEffects Effects) Decide(ReadOnlyMemory<byte> datagram, TTarget target)
     {
+        ImpairmentEffects done = ImpairmentEffects.None;
         double uLoss = _random.NextDouble(), uDuplicate = _random.NextDouble(), uCorrupt = _random.NextDouble();
         double uBit = _random.NextDouble(), uReorder = _random.NextDouble(), uJitter = _random.NextDouble();
         _counters = _counters with { Submitted = _counters.Submitted + 1 };
         if (_loss.Next(uLoss))
         {
             _counters = _counters with { Lost = _counters.Lost + 1 };
-            return $"lost (impairment: {ImpairmentParts.Loss(_profile)})";
+            return ($"lost (impairment: {ImpairmentParts.Loss(_profile)})", ImpairmentEffects.Lost);
         }
         var effects = new List<string>();
         byte[] first = datagram.ToArray();
@@ -144,12 +157,14 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
             int bit = (int)(uBit * first.Length * 8);
             first[bit / 8] ^= (byte)(1 << (bit % 8));
             _counters = _counters with { Corrupted = _counters.Corrupted + 1 };
+            done |= ImpairmentEffects.Corrupted;
             effects.Add($"corrupted, bit {bit} flipped (impairment: {ImpairmentParts.Corrupt(_profile)})");
         }
         bool duplicate = uDuplicate < _profile.Duplicate;
         if (duplicate)
         {
             _counters = _counters with { Duplicated = _counters.Duplicated + 1 };
+            done |= ImpairmentEffects.Duplicated;
             effects.Add($"duplicated (impairment: {ImpairmentParts.Duplicate(_profile)})");
         }
         // With no wait there is no holding: a reorder-wait of 0 turns reordering off.
@@ -165,6 +180,7 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
                 if (_link.Reserve(now, data.Length) is not { } leaves)
                 {
                     _counters = _counters with { RateDropped = _counters.RateDropped + 1 };
+                    done |= ImpairmentEffects.RateDropped;
                     effects.Add($"dropped, {_profile.Limit} already waiting (impairment: {ImpairmentParts.Rate(_profile)})");
                     continue;
                 }
@@ -189,14 +205,16 @@ public sealed class DatagramImpairer<TTarget> : IAsyncDisposable
         if (delayed)
         {
             _counters = _counters with { Delayed = _counters.Delayed + 1 };
+            done |= ImpairmentEffects.Delayed;
         }
         if (hold)
         {
             _counters = _counters with { Reordered = _counters.Reordered + 1 };
+            done |= ImpairmentEffects.Reordered;
             string later = _profile.ReorderGap == 1 ? "1 later datagram has" : $"{_profile.ReorderGap} later datagrams have";
             effects.Add($"held back until {later} gone, or {FormatTime(_profile.ReorderWait)} (impairment: {ImpairmentParts.Reorder(_profile)})");
         }
-        return effects.Count == 0 ? null : string.Join("; ", effects);
+        return (effects.Count == 0 ? null : string.Join("; ", effects), done);
     }
 
     private string DelayCauses(bool rate, bool delay) =>

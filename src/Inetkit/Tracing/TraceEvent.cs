@@ -54,6 +54,9 @@ public sealed record TraceEvent
     /// <summary>The other end: where the bytes went or came from, the peer accepted or connected to.</summary>
     public IPEndPoint? Peer { get; init; }
 
+    /// <summary>What the impairment (<c>--impair</c>) decided for the datagram this call handed over: lost, duplicated, held back...</summary>
+    public Impairment.ImpairmentEffects Impairment { get; init; }
+
     /// <summary>The trace's comment after the call (<c># UDP: only fixes the peer, sends nothing</c>).</summary>
     public string? Comment { get; init; }
 

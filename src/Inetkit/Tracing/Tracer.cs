@@ -23,7 +23,7 @@ internal readonly struct Tracer(TraceSink? sink, string prefix)
     public void Call(string text) => sink?.Write(new TraceEvent { At = Now(sink), Side = prefix, Kind = TraceKind.Note, Name = text });
 
     /// <summary>A socket call that returned: <c>name(arguments) -> result</c>, with the bytes it moved and with whom.</summary>
-    public void Call(string name, string arguments, string? result = null, ReadOnlySpan<byte> data = default, EndPoint? peer = null, EndPoint? local = null, string? comment = null, bool failed = false)
+    public void Call(string name, string arguments, string? result = null, ReadOnlySpan<byte> data = default, EndPoint? peer = null, EndPoint? local = null, string? comment = null, bool failed = false, Impairment.ImpairmentEffects impairment = default, TraceTo to = TraceTo.Both)
     {
         if (sink is null)
         {
@@ -43,7 +43,8 @@ internal readonly struct Tracer(TraceSink? sink, string prefix)
             Peer = peer as IPEndPoint,
             Local = local as IPEndPoint,
             Comment = comment,
-        });
+            Impairment = impairment,
+        }, to);
     }
 
     /// <summary>A blocking call begins (<c>recvfrom(4096)</c> waiting for a datagram); the text trace shows it when it returns.</summary>

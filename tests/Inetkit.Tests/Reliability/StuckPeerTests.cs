@@ -89,7 +89,8 @@ public sealed class StuckPeerTests
         // It sends more than every buffer on the way can hold and then never moves again: to the server, a peer
         // that vanished with an echo write pending forever. (Its send fails once the server gives up on it.)
         Task pushing = gone.SendAsync(Net.RandomBytes(8 << 20), SocketFlags.None, timeout.Token).AsTask();
-        await Until(() => ledger.Outstanding == 1 && trace.Lines[^1].Contains("] recv(", StringComparison.Ordinal), timeout.Token);
+        // A sendall is told as it begins: the last line is one when the echo waits to write.
+        await Until(() => ledger.Outstanding == 1 && trace.Lines[^1].Contains("] sendall(", StringComparison.Ordinal), timeout.Token);
         // The echo's last write may still complete after that, and a write counts as activity: move the clock on
         // until the idle timeout has fired.
         await Until(() =>

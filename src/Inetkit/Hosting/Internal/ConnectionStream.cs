@@ -78,6 +78,11 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         // sendall: a stream socket may take less than asked, so keep sending until all of it is gone.
+        if (trace.Enabled)
+        {
+            // Told before the call: the peer's receive of these bytes must never come first in a diagram.
+            trace.Call("sendall", $"{buffer.Length} bytes", data: buffer.Span, peer: _peer);
+        }
         int sent = 0;
         try
         {
@@ -90,10 +95,6 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
         catch (SocketException e)
         {
             throw new IOException($"sendall failed after {sent} of {buffer.Length} bytes: {e.Message}", e);
-        }
-        if (trace.Enabled)
-        {
-            trace.Call("sendall", $"{sent} bytes", data: buffer.Span[..sent], peer: _peer);
         }
     }
 

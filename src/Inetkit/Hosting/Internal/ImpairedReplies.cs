@@ -29,8 +29,9 @@ internal sealed class ImpairedReplies : IAsyncDisposable
         _name = $"{WellKnownPorts.Name(kind)}/udp";
         int seed = spec.Seed ?? Random.Shared.Next();
         Action<string>? narrate = trace.Enabled ? trace.Call : null;
-        _loopback = new DatagramImpairer<IPEndPoint>(profile, seed, host.Clock, SendAsync, narrate);
-        _beyond = host.Options.AllowAmplification ? _loopback : new DatagramImpairer<IPEndPoint>(profile with { Duplicate = 0 }, seed, host.Clock, SendAsync, narrate);
+        Action<ReadOnlyMemory<byte>, IPEndPoint, ImpairmentEffects, string>? decided = trace.Enabled ? Decided : null;
+        _loopback = new DatagramImpairer<IPEndPoint>(profile, seed, host.Clock, SendAsync, narrate, decided);
+        _beyond = host.Options.AllowAmplification ? _loopback : new DatagramImpairer<IPEndPoint>(profile with { Duplicate = 0 }, seed, host.Clock, SendAsync, narrate, decided);
         host.Impairments.Register(kind, () => ReferenceEquals(_beyond, _loopback) ? _loopback.Counters : ImpairmentCounters.Sum(_loopback.Counters, _beyond.Counters));
     }
 
@@ -53,15 +54,19 @@ internal sealed class ImpairedReplies : IAsyncDisposable
         }
     }
 
+    /// <summary>The reply's fate, as the sendto it was: <c>sendto(11 bytes, 127.0.0.1:53211) -> lost (impairment: loss 5%)</c>.</summary>
+    private void Decided(ReadOnlyMemory<byte> datagram, IPEndPoint to, ImpairmentEffects effects, string narration) =>
+        _trace.Call("sendto", $"{datagram.Length} bytes, {to}", narration, datagram.Span, to, _socket.LocalEndPoint, impairment: effects);
+
     private ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint to)
     {
         try
         {
-            _socket.SendTo(datagram.Span, SocketFlags.None, to);
             if (_trace.Enabled)
             {
-                _trace.Call($"sendto({datagram.Length} bytes, {to})");
+                _trace.Call("sendto", $"{datagram.Length} bytes, {to}", data: datagram.Span, peer: to, local: _socket.LocalEndPoint);
             }
+            _socket.SendTo(datagram.Span, SocketFlags.None, to);
         }
         catch (SocketException e)
         {

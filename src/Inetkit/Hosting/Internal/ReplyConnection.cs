@@ -35,9 +35,18 @@ internal static class ReplyConnection
     {
         // Non-blocking, so that no client can hold the accepting thread.
         client.Blocking = false;
+        if (trace.Enabled)
+        {
+            // Told before the call: the client's receive of the reply must never come first in a diagram.
+            trace.Call("sendall", $"{reply.Length} bytes", data: reply, peer: remote, to: TraceTo.Events);
+        }
         int sent = client.Send(reply, SocketFlags.None, out SocketError error);
         if (error is not (SocketError.Success or SocketError.WouldBlock))
         {
+            if (trace.Enabled)
+            {
+                trace.Call("close", "", comment: "(the client went away)", to: TraceTo.Events);
+            }
             client.Dispose();
             Finished(remote.Address, host, trace, "(the client went away)");
             return;
@@ -46,7 +55,7 @@ internal static class ReplyConnection
         {
             if (sent == reply.Length)
             {
-                trace.Call("sendall", $"{sent} bytes", data: reply, peer: remote);
+                trace.Call("sendall", $"{sent} bytes", data: reply, peer: remote, to: TraceTo.Text);
             }
             else
             {
@@ -57,6 +66,10 @@ internal static class ReplyConnection
         {
             Continue(client, remote, reply[sent..], kind, host, trace, id);
             return;
+        }
+        if (trace.Enabled)
+        {
+            trace.Call("close", "", to: TraceTo.Events);
         }
         client.Dispose();
         Finished(remote.Address, host, trace, null);
@@ -81,7 +94,7 @@ internal static class ReplyConnection
         // Narrated after the release, so that a reader who sees close() knows the slot is free again.
         if (trace.Enabled)
         {
-            trace.Call("close", "", comment: ending);
+            trace.Call("close", "", comment: ending, to: TraceTo.Text);
         }
         host.Once.Served();
     }

@@ -77,6 +77,10 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         }
         finally
         {
+            if (trace.Enabled)
+            {
+                trace.Call("close", "", comment: ending, to: TraceTo.Events);
+            }
             socket.Dispose();
             if (impairer is not null)
             {
@@ -88,7 +92,7 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
             // Narrated after the release, so that a reader who sees close() knows the slot is free again.
             if (trace.Enabled)
             {
-                trace.Call("close", "", comment: ending);
+                trace.Call("close", "", comment: ending, to: TraceTo.Text);
             }
             tracked.Completed();
             host.Once.Served();
@@ -104,11 +108,11 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
 
     private async Task CloseGracefullyAsync(ConnectionStream stream, CancellationTokenSource abort, bool linger)
     {
-        socket.Shutdown(SocketShutdown.Send);
         if (trace.Enabled)
         {
             trace.Call("shutdown", "SHUT_WR");
         }
+        socket.Shutdown(SocketShutdown.Send);
         if (stream.ReceivedEof || !linger)
         {
             // Already at the client's FIN, or as many connections linger as the cap allows open: close now.

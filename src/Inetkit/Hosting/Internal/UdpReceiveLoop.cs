@@ -103,15 +103,16 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
             host.Once.Served();
             return;
         }
+        if (trace.Enabled)
+        {
+            // Told before the call: the client's receive of the reply must never come first in a diagram.
+            trace.Call("sendto", $"{replyLength} bytes, {source}", data: reply.AsSpan(0, replyLength), peer: new IPEndPoint(source.ToIPAddress(), source.Port), local: _local);
+        }
         try
         {
             socket.SendTo(reply.AsSpan(0, replyLength), SocketFlags.None, from);
             host.Policy.Replied(source, reply.AsSpan(0, replyLength));
             host.Counters.Answered();
-            if (trace.Enabled)
-            {
-                trace.Call("sendto", $"{replyLength} bytes, {source}", data: reply.AsSpan(0, replyLength), peer: new IPEndPoint(source.ToIPAddress(), source.Port), local: _local);
-            }
         }
         catch (SocketException e)
         {
