@@ -99,7 +99,7 @@ public sealed class PortScanner
     }
 
     /// <summary>TCP-only scans without banners run on Linux's own engine; UDP, banners and other systems run on lanes of socket operations.</summary>
-    private bool UsesEpollEngine(ScanPlan plan) => EpollConnectEngine.IsSupported && !_options.Portable && _options.Trace is null && plan.UdpPorts.Count == 0 && !_options.Banner;
+    private bool UsesEpollEngine(ScanPlan plan) => EpollConnectEngine.IsSupported && !_options.Portable && _options.Trace is null && _options.TraceEvents is null && plan.UdpPorts.Count == 0 && !_options.Banner;
 
     private async Task RunLanesAsync(ScanRun run, ScanOptions options)
     {

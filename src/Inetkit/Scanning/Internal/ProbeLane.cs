@@ -31,7 +31,7 @@ internal sealed class ProbeLane : IDisposable
     /// <summary>One TCP connect: open (syn-ack), closed (conn-refused, or a connection to itself), filtered.</summary>
     public async ValueTask<ProbeOutcome> ConnectAsync(IPEndPoint target, ScanOptions options, TimeProvider time)
     {
-        var trace = new Tracer(options.Trace, $"scan/tcp {target}");
+        var trace = new Tracer(TraceSink.Create(options.Trace, options.TraceEvents), $"scan/tcp {target}");
         if (Open(target, SocketType.Stream, trace) is not { } socket)
         {
             return ProbeOutcome.NoResources;
@@ -43,7 +43,7 @@ internal sealed class ProbeLane : IDisposable
         }
         finally
         {
-            Close(socket, trace, outcome is { State: PortState.Open, Reason: "syn-ack" } ? "close()  # linger 0: sends RST, leaves no TIME_WAIT" : "close()");
+            Close(socket, trace, outcome is { State: PortState.Open, Reason: "syn-ack" } ? "# linger 0: sends RST, leaves no TIME_WAIT" : null);
         }
     }
 
@@ -52,16 +52,17 @@ internal sealed class ProbeLane : IDisposable
         WindowsSocketOptions.NoSynRetransmissions(socket);
         _connect.RemoteEndPoint = target;
         Arm(socket, time, options.Timeout);
+        trace.Waiting("connect", target.ToString());
         SocketError error = await _connect.ConnectAsync(socket);
         if (Disarm())
         {
-            trace.Call($"connect({target}) -> no answer within {options.Timeout.TotalMilliseconds:0} ms");
+            trace.Call("connect", target.ToString(), $"no answer within {options.Timeout.TotalMilliseconds:0} ms", peer: target, failed: true, comment: "# filtered");
             return ProbeOutcome.Silent(PortState.Filtered);
         }
         if (error != SocketError.Success)
         {
             ProbeOutcome failed = Classify(error, PortState.Closed, "conn-refused");
-            trace.Call($"connect({target}) -> {Describe(error)}: {(failed.IsResourceShortage ? "no local port free, waiting" : failed.State.Name())}");
+            trace.Call("connect", target.ToString(), $"{Describe(error)}: {(failed.IsResourceShortage ? "no local port free, waiting" : failed.State.Name())}", peer: target, failed: true);
             return failed;
         }
         // Linger 0: closing sends RST, so an open port leaves no TIME_WAIT behind on either side.
@@ -70,10 +71,10 @@ internal sealed class ProbeLane : IDisposable
         // very port as its source and "connect" to itself. Nothing listens there: the port is closed.
         if (IsConnectedToItself(socket))
         {
-            trace.Call($"connect({target}) -> connected from {socket.LocalEndPoint}, which is itself (TCP simultaneous open): closed");
+            trace.Call("connect", target.ToString(), $"connected from {socket.LocalEndPoint}, which is itself (TCP simultaneous open): closed", peer: target, local: socket.LocalEndPoint);
             return new ProbeOutcome(PortState.Closed, "self-connect");
         }
-        trace.Call($"connect({target}) -> connected from {socket.LocalEndPoint}: open");
+        trace.Call("connect", target.ToString(), $"connected from {socket.LocalEndPoint}: open", peer: target, local: socket.LocalEndPoint);
         string? banner = options.Banner ? await ReadBannerAsync(socket, time, options.BannerWait) : null;
         if (options.Banner)
         {
@@ -85,7 +86,7 @@ internal sealed class ProbeLane : IDisposable
     /// <summary>One UDP try on a fresh connected socket: open (any reply), closed (port unreachable), filtered, or silence.</summary>
     public async ValueTask<ProbeOutcome> DatagramAsync(IPEndPoint target, ReadOnlyMemory<byte> probe, ScanOptions options, TimeProvider time)
     {
-        var trace = new Tracer(options.Trace, $"scan/udp {target}");
+        var trace = new Tracer(TraceSink.Create(options.Trace, options.TraceEvents), $"scan/udp {target}");
         if (Open(target, SocketType.Dgram, trace) is not { } socket)
         {
             return ProbeOutcome.NoResources;
@@ -96,31 +97,31 @@ internal sealed class ProbeLane : IDisposable
         }
         finally
         {
-            Close(socket, trace, "close()");
+            Close(socket, trace, null);
         }
     }
 
     /// <summary>A new socket, or null when no descriptor is free (the probe waits and tries again).</summary>
     private static Socket? Open(IPEndPoint target, SocketType type, Tracer trace)
     {
-        string call = $"socket({Tracer.Family(target.AddressFamily)}, {Tracer.Kind(type)})";
+        string arguments = $"{Tracer.Family(target.AddressFamily)}, {Tracer.Kind(type)}";
         try
         {
             var socket = new Socket(target.AddressFamily, type, type == SocketType.Stream ? ProtocolType.Tcp : ProtocolType.Udp);
-            trace.Call(call);
+            trace.Call("socket", arguments);
             return socket;
         }
         catch (SocketException e) when (IsResourceShortage(e.SocketErrorCode))
         {
-            trace.Call($"{call} -> {e.SocketErrorCode}: no descriptor free, waiting");
+            trace.Call("socket", arguments, $"{e.SocketErrorCode}: no descriptor free, waiting", failed: true);
             return null;
         }
     }
 
-    private static void Close(Socket socket, Tracer trace, string call)
+    private static void Close(Socket socket, Tracer trace, string? comment)
     {
+        trace.Call("close", "", comment: comment);
         socket.Dispose();
-        trace.Call(call);
     }
 
     private async ValueTask<ProbeOutcome> DatagramAsync(Socket socket, IPEndPoint target, ReadOnlyMemory<byte> probe, ScanOptions options, TimeProvider time, Tracer trace)

@@ -1,0 +1,29 @@
+using System.Net;
+using Inetkit.Hosting;
+using Inetkit.Protocol;
+using Inetkit.Tracing;
+
+namespace Inetkit.Demo.Examples;
+
+/// <summary>Inetkit's own server for an example's server lane: one service, on loopback, on a port the kernel picks.</summary>
+internal static class DemoServer
+{
+    public static Task<InetServer> StartAsync(DemoContext context, ServiceKind service, Transport transport, Func<TraceEvent, string?> seed,
+        Func<InetServerOptions, InetServerOptions>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var options = new InetServerOptions
+        {
+            Services = [service],
+            Transports = transport,
+            BindAddresses = [IPAddress.Loopback],
+            Port = 0,
+            TraceEvents = context.Recorder.For(DemoLane.Server, seed),
+            ShutdownGrace = TimeSpan.FromSeconds(1),
+        };
+        return InetServer.StartAsync(configure is null ? options : configure(options), cancellationToken);
+    }
+
+    /// <summary>Where the client goes: the user's server with <c>--server</c>, else ours.</summary>
+    public static IPEndPoint Target(DemoContext context, InetServer? ours, ServiceKind service, Transport transport) =>
+        context.Server ?? ours!.GetEndPoint(service, transport);
+}

@@ -1,0 +1,69 @@
+using System.Text;
+using Inetkit.Tracing;
+
+namespace Inetkit.Demo.Rendering;
+
+/// <summary>How each view writes an event's parts: the call as the trace does, the bytes as a short label.</summary>
+internal static class EventText
+{
+    /// <summary>The call as <c>--trace</c> writes it; a waiting call with "waiting"; a printed line after "»".</summary>
+    public static string Of(DemoEvent e) => e.Call switch
+    {
+        null => $"» {e.Printed}",
+        { Kind: TraceKind.Waiting } c => $"{c.Name}({c.Arguments}) … waiting",
+        { } c => c.Text,
+    };
+
+    /// <summary>The bytes of a send, as a label: printable text quoted, cut when long, and the count.</summary>
+    public static string Bytes(TraceEvent call, int room = 32)
+    {
+        string text = Printable(call.Data.Span);
+        if (text.Length > room)
+        {
+            text = text[..Math.Max(1, room - 1)] + "…";
+        }
+        return $"'{text}' ({call.Length} bytes)";
+    }
+
+    /// <summary>Printable ASCII as it is, \r \n \t as escapes, anything else as a dot.</summary>
+    public static string Printable(ReadOnlySpan<byte> data)
+    {
+        var text = new StringBuilder(data.Length);
+        foreach (byte b in data)
+        {
+            text.Append(b switch
+            {
+                (byte)'\r' => "\\r",
+                (byte)'\n' => "\\n",
+                (byte)'\t' => "\\t",
+                >= 0x20 and < 0x7F => ((char)b).ToString(),
+                _ => ".",
+            });
+        }
+        return text.ToString();
+    }
+
+    /// <summary>What the impairment did to a send, in words: "lost", "duplicated", "held back"...</summary>
+    public static string? Fate(TraceEvent call)
+    {
+        Impairment.ImpairmentEffects effects = call.Impairment;
+        if (effects == Impairment.ImpairmentEffects.None)
+        {
+            return null;
+        }
+        var words = new List<string>();
+        if (effects.HasFlag(Impairment.ImpairmentEffects.Lost)) words.Add("lost");
+        if (effects.HasFlag(Impairment.ImpairmentEffects.Duplicated)) words.Add("duplicated");
+        if (effects.HasFlag(Impairment.ImpairmentEffects.Reordered)) words.Add("held back");
+        if (effects.HasFlag(Impairment.ImpairmentEffects.Delayed)) words.Add("delayed");
+        if (effects.HasFlag(Impairment.ImpairmentEffects.Corrupted)) words.Add("corrupted");
+        if (effects.HasFlag(Impairment.ImpairmentEffects.RateDropped)) words.Add("dropped by the rate");
+        return string.Join(", ", words);
+    }
+
+    /// <summary>
+    /// The impairment's decision for a reply is told as a sendto of its own, before the copies that really go: that
+    /// one is drawn as an arrow only when it is lost (the copies draw themselves).
+    /// </summary>
+    public static bool IsDecisionOnly(TraceEvent call) => call.Impairment != Impairment.ImpairmentEffects.None;
+}
