@@ -15,6 +15,7 @@ public sealed class TerminalDiagram
     private readonly bool _colour;
     private readonly int _lane;
     private readonly DemoEvent?[] _waiting = new DemoEvent?[2];
+    private readonly string?[] _drawnWaiting = new string?[2];
 
     /// <param name="output">Where the diagram goes.</param>
     /// <param name="width">The terminal's width in columns (at least 60).</param>
@@ -52,16 +53,19 @@ public sealed class TerminalDiagram
             _waiting[(int)e.Lane] = e;
             return;
         }
-        bool waited = false;
         if (_waiting[(int)e.Lane] is { } pending && pending.Call!.Name == e.Call?.Name)
         {
+            // It returned before anything else happened: drawn once, returned.
             _waiting[(int)e.Lane] = null;
         }
         else
         {
-            waited = Flush();
+            Flush();
         }
-        Draw(e, seed: !waited || e.Call is null);
+        // The return of a call drawn as waiting has its seed statement on the waiting line already.
+        bool seed = e.Call is null || _drawnWaiting[(int)e.Lane] != e.Call.Name;
+        _drawnWaiting[(int)e.Lane] = null;
+        Draw(e, seed);
     }
 
     /// <summary>Draws what is left waiting: the exchange is over, or has failed.</summary>
@@ -77,6 +81,7 @@ public sealed class TerminalDiagram
             {
                 _waiting[lane] = null;
                 Draw(pending, seed: true);
+                _drawnWaiting[lane] = pending.Call!.Name;
                 any = true;
             }
         }
