@@ -12,14 +12,7 @@ internal static class Captures
     /// </summary>
     public static LoopbackCapture Open(params int[] ports)
     {
-        var kept = new HashSet<int>(ports);
-        return Keeping((from, to) => kept.Contains(from.Port) || kept.Contains(to.Port));
-    }
-
-    /// <summary>A capture of what <paramref name="interesting"/> keeps, as <see cref="Open"/>.</summary>
-    public static LoopbackCapture Keeping(Func<IPEndPoint, IPEndPoint, bool> interesting)
-    {
-        if (LoopbackCapture.TryOpen(interesting, out LoopbackCapture? capture, out string whyNot))
+        if (LoopbackCapture.TryOpen(ports, out LoopbackCapture? capture, out string whyNot))
         {
             return capture;
         }

@@ -42,7 +42,7 @@ public sealed class UnprivilegedCaptureTests
         if (Environment.UserName != "root")
         {
             Assert.SkipWhen(HasEffectiveCapability(CapNetRaw), "this process has CAP_NET_RAW");
-            bool opened = LoopbackCapture.TryOpen((_, _) => false, out LoopbackCapture? capture, out string whyNot);
+            bool opened = LoopbackCapture.TryOpen([], out LoopbackCapture? capture, out string whyNot);
             if (capture is not null)
             {
                 await capture.DisposeAsync();

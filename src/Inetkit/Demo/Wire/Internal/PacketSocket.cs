@@ -6,9 +6,10 @@ using Inetkit.Interop.Linux;
 namespace Inetkit.Demo.Wire.Internal;
 
 /// <summary>
-/// An AF_PACKET socket bound to the loopback interface. Loopback shows every packet twice, as it leaves
-/// (PACKET_OUTGOING) and as it comes back in (PACKET_HOST): the kernel is asked to leave the outgoing copies out
-/// (PACKET_IGNORE_OUTGOING), and the reads mark any that still come so the caller drops them.
+/// An AF_PACKET socket bound to the loopback interface, with a <see cref="LoopbackFilter"/> program attached.
+/// Loopback shows every packet twice, as it leaves (PACKET_OUTGOING) and as it comes back in (PACKET_HOST): the
+/// kernel is asked to leave the outgoing copies out (PACKET_IGNORE_OUTGOING, and the filter drops them too), and
+/// the reads mark any that still come so the caller drops them.
 /// </summary>
 internal sealed unsafe class PacketSocket : IDisposable
 {
@@ -25,6 +26,7 @@ internal sealed unsafe class PacketSocket : IDisposable
     private const int SoTimestampNs = 35;
     private const int SoRcvBuf = 8;
     private const int SoRcvBufForce = 33;
+    private const int SoAttachFilter = 26;
     private const int SockAddrLlSize = 20;
     private const int ControlSize = 64;
 
@@ -46,7 +48,7 @@ internal sealed unsafe class PacketSocket : IDisposable
     public bool KernelTimestamps { get; }
 
     /// <exception cref="SocketException">The socket could not be opened or bound (EPERM without CAP_NET_RAW).</exception>
-    public static PacketSocket OpenLoopback()
+    public static PacketSocket OpenLoopback(LoopbackFilter.Instruction[] filter)
     {
         int index = NetworkInterface.LoopbackInterfaceIndex;
         // Protocol 0 receives nothing until the bind names both the protocol and lo, so no frame of another
@@ -54,6 +56,7 @@ internal sealed unsafe class PacketSocket : IDisposable
         var socket = new Socket(AddressFamily.Packet, SocketType.Raw, ProtocolType.Unspecified);
         try
         {
+            Attach(socket, filter);
             socket.Bind(new LinkLayerEndPoint(index, EthPAll));
             TrySet(socket, SolPacket, PacketIgnoreOutgoing, 1);
             // SO_RCVBUFFORCE passes rmem_max but needs CAP_NET_ADMIN, which CAP_NET_RAW alone lacks.
@@ -99,7 +102,23 @@ internal sealed unsafe class PacketSocket : IDisposable
         }
     }
 
+    /// <summary>Replaces the filter program: the kernel swaps it in at once, for the next frame.</summary>
+    public void Attach(LoopbackFilter.Instruction[] filter) => Attach(_socket, filter);
+
     public void Dispose() => _socket.Dispose();
+
+    /// <summary>SO_ATTACH_FILTER with a struct sock_fprog: the program's length, then a pointer to it.</summary>
+    private static void Attach(Socket socket, LoopbackFilter.Instruction[] filter)
+    {
+        Span<byte> program = stackalloc byte[2 * sizeof(nint)];
+        program.Clear();
+        fixed (LoopbackFilter.Instruction* code = filter)
+        {
+            BitConverter.TryWriteBytes(program, checked((ushort)filter.Length));
+            MemoryMarshal.Write(program[sizeof(nint)..], (nint)code);
+            socket.SetRawSocketOption(LibC.SolSocket, SoAttachFilter, program);
+        }
+    }
 
     /// <summary>The SCM_TIMESTAMPNS control message's struct timespec (two C longs), as CLOCK_REALTIME.</summary>
     private static DateTimeOffset? KernelTime(byte* control, int length)

@@ -53,8 +53,7 @@ internal sealed class SyncBarrier : IDisposable
             number = ++_sent;
             _waiting.Add((number, done));
         }
-        var marker = new byte[sizeof(long)];
-        BinaryPrimitives.WriteInt64BigEndian(marker, number);
+        byte[] marker = Marker(number);
         while (true)
         {
             await _socket.SendAsync(marker, SocketFlags.None, cancellationToken);
@@ -68,6 +67,13 @@ internal sealed class SyncBarrier : IDisposable
                 // Lost: the same number again.
             }
         }
+    }
+
+    /// <summary>Sends a marker no wait is for, and returns the time its send returned.</summary>
+    public DateTimeOffset SendProbe()
+    {
+        _socket.Send(Marker(0));
+        return DateTimeOffset.UtcNow;
     }
 
     /// <summary>Called by the reader for each marker: releases every wait up to its number.</summary>
@@ -108,4 +114,11 @@ internal sealed class SyncBarrier : IDisposable
     }
 
     public void Dispose() => _socket.Dispose();
+
+    private static byte[] Marker(long number)
+    {
+        var marker = new byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64BigEndian(marker, number);
+        return marker;
+    }
 }
