@@ -104,10 +104,9 @@ public sealed class LoopbackCapture : IAsyncDisposable
             {
                 return;
             }
-            ImmutableHashSet<int> ports = _ports.Add(port);
-            // The kernel's filter first: the reader's own check never sees what the filter has not let through.
-            _socket.Attach(LoopbackFilter.Compile(ports.Add(_barrier.EndPoint.Port)));
-            _ports = ports;
+            // The reader's check first: the first frame the new filter lets through must find the port watched.
+            _ports = _ports.Add(port);
+            _socket.Attach(LoopbackFilter.Compile(_ports.Add(_barrier.EndPoint.Port)));
         }
     }
 
@@ -134,7 +133,8 @@ public sealed class LoopbackCapture : IAsyncDisposable
         _probed.Dispose();
     }
 
-    private static int ValidPort(int port) => port is >= IPEndPoint.MinPort and <= IPEndPoint.MaxPort ? port : throw new ArgumentOutOfRangeException(nameof(port), port, "not a port");
+    /// <summary>1-65535: port 0 is what ICMP that quotes no datagram is filed under, never anyone's port.</summary>
+    private static int ValidPort(int port) => port is > 0 and <= IPEndPoint.MaxPort ? port : throw new ArgumentOutOfRangeException(nameof(port), port, "not a port");
 
     private void Read()
     {

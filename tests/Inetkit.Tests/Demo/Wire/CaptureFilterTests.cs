@@ -95,10 +95,12 @@ public sealed class CaptureFilterTests
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await capture.SyncAsync(timeout.Token));
     }
 
-    [Fact]
-    public void NotAPort_IsRefused()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65536)]
+    public void NotAPort_IsRefused(int port)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => LoopbackCapture.TryOpen([65536], out _, out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LoopbackCapture.TryOpen([port], out _, out _));
     }
 
     private static int Port(Socket socket) => ((IPEndPoint)socket.LocalEndPoint!).Port;
