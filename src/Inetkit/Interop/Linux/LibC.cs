@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Inetkit.Interop.Linux;
 
-/// <summary>The few Linux system calls made unwrapped: the connect-scan engine (socket, connect, epoll, close) and the reply services' accept loop (accept4, send, recv, shutdown, close).</summary>
+/// <summary>The few Linux system calls made unwrapped: the connect-scan engine (socket, connect, epoll, close), the reply services' accept loop (accept4, send, recv, shutdown, close) and the loopback capture's reads (recvmsg, for the kernel's timestamp and the packet's direction).</summary>
 internal static partial class LibC
 {
     public const int AfInet = 2;
@@ -14,6 +14,7 @@ internal static partial class LibC
     public const int SoError = 4;
     public const int SoLinger = 13;
     public const int SoType = 3;
+    public const int MsgTrunc = 0x20;
     public const int MsgDontWait = 0x40;
     public const int MsgNoSignal = 0x4000;
     public const int MsgMore = 0x8000;
@@ -74,6 +75,10 @@ internal static partial class LibC
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     public static unsafe partial nint Recv(int fd, byte* buffer, nint length, int flags);
 
+    /// <summary>recvmsg on a socket that .NET owns: the handle is held for the call, so a close cannot free the descriptor under it.</summary>
+    [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
+    public static unsafe partial nint RecvMsg(SafeHandle fd, MsgHdr* message, int flags);
+
     [LibraryImport("libc", EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(int fd, int how);
 
@@ -96,4 +101,25 @@ internal static partial class LibC
     public static int EpollEventSize => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
 
     public static int EpollDataOffset => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
+
+    /// <summary>struct iovec.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct msghdr as glibc lays it out (sequential layout pads msg_namelen to the next pointer).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
 }
