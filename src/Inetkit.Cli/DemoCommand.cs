@@ -25,9 +25,10 @@ internal static class DemoCommand
         var speed = new Option<double>("--speed") { Description = "Draw at this fraction of real time (0.1: ten times slower); 0: as fast as it comes", DefaultValueFactory = _ => 0, HelpName = "X" };
         speed.Validators.Add(r => Ranges.Require<double>(r, 0, 1000, "--speed"));
         var server = new Option<string?>("--server") { Description = "Run only the client side, against this server (a student's own): loopback, or a host the --scope authorizes", HelpName = "HOST:PORT" };
+        var wire = new Option<bool>("--wire") { Description = "Show the packets beneath the calls, captured on the loopback interface (root or CAP_NET_RAW)" };
         var scope = new Option<FileInfo?>("--scope") { Description = "The signed-off scope, as for scan; needed for a --server beyond loopback", HelpName = "FILE" };
         var auditLog = new Option<string?>("--audit-log") { Description = $"Where a --server beyond loopback is recorded (default {environment.AuditLogPath})", HelpName = "FILE" };
-        var command = new Command("demo", "See it happen: the seed's exchanges on real sockets, drawn as sequence diagrams.") { example, format, step, speed, server, scope, auditLog };
+        var command = new Command("demo", "See it happen: the seed's exchanges on real sockets, drawn as sequence diagrams.") { example, format, step, speed, wire, server, scope, auditLog };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             try
@@ -63,7 +64,13 @@ internal static class DemoCommand
                     target = new IPEndPoint(addresses[0], port.Value);
                     environment.OnScanStarting?.Invoke();
                 }
-                return await RunAsync(chosen, target, parsed.GetValue(format)!, parsed.GetValue(step), parsed.GetValue(speed), console, cancellationToken);
+                Demo.Wire.LoopbackCapture? capture = null;
+                if (parsed.GetValue(wire) && !Demo.Wire.LoopbackCapture.TryOpen([], out capture, out string whyNot))
+                {
+                    await console.Error.WriteLineAsync($"inetkit: demo: {whyNot}");
+                }
+                await using Demo.Wire.LoopbackCapture? wireInUse = capture;
+                return await RunAsync(chosen, target, parsed.GetValue(format)!, parsed.GetValue(step), parsed.GetValue(speed), capture, console, cancellationToken);
             }
             catch (UnauthorizedScanException e)
             {
@@ -83,10 +90,10 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(DemoExample example, IPEndPoint? server, string format, bool step, double speed, CliConsole console, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DemoExample example, IPEndPoint? server, string format, bool step, double speed, Demo.Wire.LoopbackCapture? wire, CliConsole console, CancellationToken cancellationToken)
     {
         var live = Channel.CreateUnbounded<DemoEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var recorder = new DemoRecorder(TimeProvider.System, format == "text" ? e => live.Writer.TryWrite(e) : null);
+        var recorder = new DemoRecorder(TimeProvider.System, format == "text" ? e => live.Writer.TryWrite(e) : null) { Wire = wire };
         Task drawing = Task.CompletedTask;
         if (format == "text")
         {
@@ -105,6 +112,7 @@ internal static class DemoCommand
             failure = e;
             recorder.Print(DemoLane.Client, e.Message);
         }
+        await recorder.DrainWireAsync(cancellationToken);
         live.Writer.TryComplete();
         await drawing;
         if (format == "mermaid")

@@ -20,6 +20,9 @@ public sealed class DemoContext
     /// <summary>With <c>--server</c>: the user's own server; only the client side runs, against it.</summary>
     public IPEndPoint? Server { get; }
 
+    /// <summary>Tells the capture (<c>--wire</c>) a port of the server side, whose packets it should keep.</summary>
+    public void Watch(int port) => Recorder.Watch(port);
+
     /// <summary>The clock of the demo's own waits (the seed's <c>settimeout</c>).</summary>
     public TimeProvider Clock => Recorder.Clock;
 

@@ -27,7 +27,10 @@ public sealed record DemoEvent
     /// <summary>Which side.</summary>
     public required DemoLane Lane { get; init; }
 
-    /// <summary>The socket call, or null for a <see cref="Printed"/> line.</summary>
+    /// <summary>A packet captured on the loopback interface (<c>--wire</c>): what crossed beneath the calls; its lane is the side that sent it.</summary>
+    public Wire.WirePacket? Packet { get; init; }
+
+    /// <summary>The socket call, or null for a <see cref="Printed"/> line or a <see cref="Packet"/>.</summary>
     public TraceEvent? Call { get; init; }
 
     /// <summary>The seed's Python statement that makes this call (<c>data, address = s.recvfrom(4096)</c>), where it has one.</summary>

@@ -15,6 +15,7 @@ public sealed class DemoRecorder
     private readonly TimeProvider _clock;
     private readonly DateTimeOffset _start;
     private readonly List<(Func<DemoEvent, bool> Matches, TaskCompletionSource Seen)> _waiters = [];
+    private readonly HashSet<int> _serverPorts = [];
 
     /// <param name="clock">The clock of the times shown (and of the demo's own waits).</param>
     /// <param name="onEvent">Told of each event as it is recorded, under the recorder's lock (so in order).</param>
@@ -27,6 +28,35 @@ public sealed class DemoRecorder
 
     /// <summary>When the exchange started (the wall clock, for placing captured packets among the calls).</summary>
     public DateTimeOffset Start => _start;
+
+    /// <summary>
+    /// With <c>--wire</c>: the capture of the exchange's packets. Before each call is recorded, the capture is brought
+    /// up to date (its barrier), so that every packet sent before the call is placed before it.
+    /// </summary>
+    public Wire.LoopbackCapture? Wire { get; init; }
+
+    /// <summary>A port of the server side: its packets are captured, and those it sends drawn from the server's lane.</summary>
+    public void Watch(int port)
+    {
+        lock (_lock)
+        {
+            _serverPorts.Add(port);
+        }
+        Wire?.Watch(port);
+    }
+
+    /// <summary>Records the packets captured so far (the exchange is over: the last FIN and ACK come after the last call).</summary>
+    public async Task DrainWireAsync(CancellationToken cancellationToken)
+    {
+        if (Wire is not null)
+        {
+            await Wire.SyncAsync(cancellationToken);
+            lock (_lock)
+            {
+                DrainPackets();
+            }
+        }
+    }
 
     /// <summary>The clock events are stamped with.</summary>
     public TimeProvider Clock => _clock;
@@ -46,6 +76,33 @@ public sealed class DemoRecorder
     /// <summary>A trace sink for one side: its calls become events of that lane, with <paramref name="seed"/>'s statement for each.</summary>
     public Action<TraceEvent> For(DemoLane lane, Func<TraceEvent, string?>? seed = null) =>
         e => Add(lane, e, seed?.Invoke(e), null);
+
+    /// <summary>Under the lock: every packet the capture has, as events of the lane of its sender.</summary>
+    private void DrainPackets()
+    {
+        while (Wire is not null && Wire.Packets.TryRead(out Wire.WirePacket? packet))
+        {
+            bool fromServer = _serverPorts.Contains(packet.Source.Port) || packet.Protocol is Demo.Wire.WireProtocol.Icmp or Demo.Wire.WireProtocol.Icmpv6;
+            Append(new DemoEvent
+            {
+                Sequence = _events.Count,
+                At = packet.At - _start is { Ticks: >= 0 } at ? at : TimeSpan.Zero,
+                Lane = fromServer ? DemoLane.Server : DemoLane.Client,
+                Packet = packet,
+            });
+        }
+    }
+
+    private void Append(DemoEvent e)
+    {
+        _events.Add(e);
+        _onEvent?.Invoke(e);
+        foreach (var waiter in _waiters.Where(w => w.Matches(e)).ToList())
+        {
+            _waiters.Remove(waiter);
+            waiter.Seen.TrySetResult();
+        }
+    }
 
     /// <summary>Until an event matches (one already recorded counts), or <paramref name="patience"/> has passed: then it returns anyway.</summary>
     public async Task WaitForAsync(Func<DemoEvent, bool> matches, TimeSpan patience, CancellationToken cancellationToken)
@@ -81,8 +138,14 @@ public sealed class DemoRecorder
 
     private void Add(DemoLane lane, TraceEvent? call, string? seed, string? printed)
     {
+        if (Wire is not null && call is not null)
+        {
+            // On the calling socket's thread, before the call is placed: the capture's own thread does the work.
+            Wire.SyncAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
         lock (_lock)
         {
+            DrainPackets();
             var e = new DemoEvent
             {
                 Sequence = _events.Count,
@@ -92,13 +155,7 @@ public sealed class DemoRecorder
                 Seed = seed,
                 Printed = printed,
             };
-            _events.Add(e);
-            _onEvent?.Invoke(e);
-            foreach (var waiter in _waiters.Where(w => w.Matches(e)).ToList())
-            {
-                _waiters.Remove(waiter);
-                waiter.Seen.TrySetResult();
-            }
+            Append(e);
         }
     }
 }

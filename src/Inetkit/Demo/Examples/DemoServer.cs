@@ -20,10 +20,24 @@ internal static class DemoServer
             TraceEvents = context.Recorder.For(DemoLane.Server, seed),
             ShutdownGrace = TimeSpan.FromSeconds(1),
         };
-        return InetServer.StartAsync(configure is null ? options : configure(options), cancellationToken);
+        return StartAndWatchAsync(context, configure is null ? options : configure(options), service, transport, cancellationToken);
+    }
+
+    private static async Task<InetServer> StartAndWatchAsync(DemoContext context, InetServerOptions options, ServiceKind service, Transport transport, CancellationToken cancellationToken)
+    {
+        InetServer server = await InetServer.StartAsync(options, cancellationToken);
+        foreach (Transport one in new[] { Transport.Tcp, Transport.Udp }.Where(t => transport.HasFlag(t)))
+        {
+            context.Watch(server.GetEndPoint(service, one).Port);
+        }
+        return server;
     }
 
     /// <summary>Where the client goes: the user's server with <c>--server</c>, else ours.</summary>
-    public static IPEndPoint Target(DemoContext context, InetServer? ours, ServiceKind service, Transport transport) =>
-        context.Server ?? ours!.GetEndPoint(service, transport);
+    public static IPEndPoint Target(DemoContext context, InetServer? ours, ServiceKind service, Transport transport)
+    {
+        IPEndPoint target = context.Server ?? ours!.GetEndPoint(service, transport);
+        context.Watch(target.Port);
+        return target;
+    }
 }

@@ -26,6 +26,7 @@ internal sealed class PortScan : DemoExample
         await using InetServer qotd = await DemoServer.StartAsync(context, ServiceKind.Qotd, Transport.Tcp, SeedCode.TcpQotdServer, cancellationToken: cancellationToken);
         using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        context.Watch(((IPEndPoint)closed.LocalEndPoint!).Port);
         int[] ports = [echo.GetEndPoint(ServiceKind.Echo, Transport.Tcp).Port, ((IPEndPoint)closed.LocalEndPoint!).Port, qotd.GetEndPoint(ServiceKind.Qotd, Transport.Tcp).Port];
         context.Recorder.Print(DemoLane.Server, $"port {ports[0]}: echo listens; port {ports[1]}: bound, nobody listens; port {ports[2]}: qotd listens");
         var scanner = new PortScanner(new ScanOptions { Retries = 0, TraceEvents = context.Recorder.For(DemoLane.Client, SeedCode.Scanner) });

@@ -20,6 +20,7 @@ internal sealed class TcpRefused : DemoExample
         using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         IPEndPoint target = context.Server ?? (IPEndPoint)closed.LocalEndPoint!;
+        context.Watch(target.Port);
         context.Recorder.Print(DemoLane.Server, $"nothing listens on {target}");
         var options = new ClientOptions { Transport = Transport.Tcp, TraceEvents = context.Recorder.For(DemoLane.Client, SeedCode.TcpEchoClient) };
         try
@@ -48,6 +49,7 @@ internal sealed class UdpUnreachable : DemoExample
     public override async Task RunAsync(DemoContext context, CancellationToken cancellationToken)
     {
         IPEndPoint target = context.Server ?? FreeUdpPort();
+        context.Watch(target.Port);
         context.Recorder.Print(DemoLane.Server, $"nothing listens on {target}/udp");
         var options = new ClientOptions { Transport = Transport.Udp, TraceEvents = context.Recorder.For(DemoLane.Client, SeedCode.UdpEchoClient) };
         try

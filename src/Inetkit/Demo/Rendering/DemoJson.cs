@@ -16,7 +16,22 @@ public static class DemoJson
         json.WriteNumber("seq", e.Sequence);
         json.WriteNumber("t_ms", Math.Round(e.At.TotalMilliseconds, 3));
         json.WriteString("lane", e.Lane == DemoLane.Client ? "client" : "server");
-        if (e.Call is { } c)
+        if (e.Packet is { } p)
+        {
+            json.WriteString("kind", "packet");
+            json.WriteString("protocol", p.Protocol.ToString().ToLowerInvariant());
+            json.WriteString("from", p.Source.ToString());
+            json.WriteString("to", p.Destination.ToString());
+            if (p.Protocol == Wire.WireProtocol.Tcp)
+            {
+                json.WriteString("flags", p.Flags);
+                json.WriteNumber("seq", p.RelativeSeq);
+                json.WriteNumber("ack", p.RelativeAck);
+            }
+            json.WriteNumber("length", p.PayloadLength);
+            json.WriteString("summary", EventText.Packet(p));
+        }
+        else if (e.Call is { } c)
         {
             json.WriteString("kind", c.Kind switch { TraceKind.Waiting => "waiting", TraceKind.Note => "note", _ => "call" });
             json.WriteString("side", c.Side);

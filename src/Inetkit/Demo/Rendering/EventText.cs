@@ -9,9 +9,19 @@ internal static class EventText
     /// <summary>The call as <c>--trace</c> writes it; a waiting call with "waiting"; a printed line after "»".</summary>
     public static string Of(DemoEvent e) => e.Call switch
     {
+        null when e.Packet is { } packet => Packet(packet),
         null => $"» {e.Printed}",
         { Kind: TraceKind.Waiting } c => $"{c.Name}({c.Arguments}) … waiting",
         { } c => c.Text,
+    };
+
+    /// <summary>A packet in the words of a capture: <c>TCP [SYN] seq=0 ack=0 len=0</c>, <c>UDP 11 bytes</c>, <c>ICMP port unreachable</c>.</summary>
+    public static string Packet(Wire.WirePacket p) => p.Protocol switch
+    {
+        Wire.WireProtocol.Tcp => $"TCP [{p.Flags}] seq={p.RelativeSeq}{(p.HasAck ? $" ack={p.RelativeAck}" : "")} len={p.PayloadLength}",
+        Wire.WireProtocol.Udp => $"UDP {p.PayloadLength} bytes",
+        _ when p.IsPortUnreachable => $"{(p.Protocol == Wire.WireProtocol.Icmp ? "ICMP" : "ICMPv6")} port unreachable (for {p.QuotedProtocol?.ToString().ToUpperInvariant()} {p.QuotedDestination})",
+        _ => $"{p.Protocol.ToString().ToUpperInvariant()} type {p.IcmpType} code {p.IcmpCode}",
     };
 
     /// <summary>The bytes of a send, as a label: printable text quoted, cut when long, and the count.</summary>

@@ -20,6 +20,12 @@ public static class MermaidDiagram
         foreach (DemoEvent e in events)
         {
             string side = e.Lane == DemoLane.Client ? "C" : "S";
+            if (e.Packet is { } packet)
+            {
+                // A packet is a dotted arrow (Mermaid's reply arrow), so the wire reads apart from the calls.
+                text.AppendLine($"    {side}-->>{(side == "C" ? "S" : "C")}: {Escape(EventText.Packet(packet))}");
+                continue;
+            }
             string note = Escape(EventText.Of(e)) + (e.Seed is null ? "" : "<br/>" + Escape(e.Seed));
             text.AppendLine($"    Note over {side}: {note}");
             if (e.Sends && e.Call is { } call && (!EventText.IsDecisionOnly(call) || call.Impairment.HasFlag(Impairment.ImpairmentEffects.Lost)))

@@ -47,6 +47,12 @@ public sealed class TerminalDiagram
     /// </summary>
     public void Write(DemoEvent e)
     {
+        if (e.Packet is { } packet)
+        {
+            Flush();
+            Wire(e.Lane, packet);
+            return;
+        }
         if (e.Call is { Kind: TraceKind.Waiting })
         {
             Flush();
@@ -123,6 +129,16 @@ public sealed class TerminalDiagram
             ? $"──{label}{new string('─', dashes - 1)}{(lost ? "✕" : "▶")}"
             : $"{(lost ? "✕" : "◀")}{new string('─', dashes - 1)}{label}──";
         _out.WriteLine($"{"",TimeWidth}  {Paint(Fit(line, span), lost ? "31" : "32")}");
+    }
+
+    /// <summary>A packet beneath the calls: a dotted line between the lanes, toward the side that receives it.</summary>
+    private void Wire(DemoLane from, Demo.Wire.WirePacket packet)
+    {
+        string label = $" {EventText.Packet(packet)} ";
+        int span = 2 * _lane + 3;
+        int dots = Math.Max(2, span - label.Length - 2);
+        string line = from == DemoLane.Client ? $"┄┄{label}{new string('┄', dots - 1)}›" : $"‹{new string('┄', dots - 1)}{label}┄┄";
+        _out.WriteLine($"{"wire",TimeWidth}  {Paint(Fit(line, span), "2")}".TrimEnd());
     }
 
     private string Paint(string text, string style) => _colour && style.Length > 0 ? $"\u001b[{style}m{text}\u001b[0m" : text;
