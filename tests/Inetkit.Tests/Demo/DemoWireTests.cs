@@ -7,7 +7,7 @@ namespace Inetkit.Tests.Demo;
 /// <summary>With <c>--wire</c> (as root, as CI runs): the packets beneath the calls, each between the calls where it happened.</summary>
 public sealed class DemoWireTests
 {
-    private static async Task<IReadOnlyList<DemoEvent>> RunAsync(string name)
+    internal static async Task<IReadOnlyList<DemoEvent>> RunAsync(string name)
     {
         Assert.SkipUnless(LoopbackCapture.TryOpen([], out LoopbackCapture? capture, out string whyNot), whyNot);
         await using (capture)
@@ -58,5 +58,22 @@ public sealed class DemoWireTests
         Assert.Equal(DemoLane.Server, icmp.Lane);
         int sent = events.ToList().FindIndex(e => e.Call?.Name == "sendto");
         Assert.True(sent < events.ToList().IndexOf(icmp));
+    }
+}
+
+/// <summary>The packets in Mermaid too: tcp-qotd with its wire, drawn by the real Mermaid library.</summary>
+public sealed class DemoWireMermaidTests(SharedBrowser shared) : IClassFixture<SharedBrowser>
+{
+    [Fact]
+    public async Task TcpQotdWithItsWire_RendersInMermaid()
+    {
+        IReadOnlyList<DemoEvent> events = await DemoWireTests.RunAsync("tcp-qotd");
+        string diagram = Inetkit.Demo.Rendering.MermaidDiagram.Render(DemoCatalog.Find("tcp-qotd")!, events);
+        Mermaid mermaid = await shared.GetMermaidAsync();
+
+        MermaidResult result = await mermaid.RenderAsync(diagram);
+
+        Assert.True(result.Rendered, $"{result.Error}\n{diagram}");
+        Assert.Contains("TCP [SYN/ACK] seq=0 ack=1 len=0", result.Svg, StringComparison.Ordinal);
     }
 }

@@ -95,7 +95,7 @@ internal sealed class UdpLoss : DemoExample
     internal static int FindSeed(int count)
     {
         DatagramImpairment profile = ImpairmentSpec.Parse(Profile, Direction.Down).DatagramsDown;
-        for (int seed = 1; ; seed++)
+        for (int seed = 1; seed <= 1_000_000; seed++)
         {
             var effects = new ImpairmentEffects[count];
             int current = 0;
@@ -118,5 +118,6 @@ internal sealed class UdpLoss : DemoExample
                 return seed;
             }
         }
+        throw new InvalidOperationException($"no seed below 1,000,000 gives {Profile} one loss, one duplicate and one reorder in {count} datagrams");
     }
 }
