@@ -20,7 +20,13 @@ internal static class DemoServer
             TraceEvents = context.Recorder.For(DemoLane.Server, seed),
             ShutdownGrace = TimeSpan.FromSeconds(1),
         };
-        return InetServer.StartAsync(configure is null ? options : configure(options), cancellationToken);
+        options = configure is null ? options : configure(options);
+        // After the example's own: what the page asks for replaces udp-loss's seeded spec.
+        if (transport == Transport.Udp && context.Impairment is { } impairment)
+        {
+            options = options with { Impairment = impairment };
+        }
+        return InetServer.StartAsync(options, cancellationToken);
     }
 
     /// <summary>Where the client goes: the user's server with <c>--server</c>, else ours.</summary>
