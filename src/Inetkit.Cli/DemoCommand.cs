@@ -12,11 +12,12 @@ namespace Inetkit.Cli;
 /// <summary>
 /// <c>inetkit demo [EXAMPLE]</c>: the seed's exchanges run for real on loopback and drawn as sequence diagrams
 /// (terminal, Mermaid, or the events as JSON). The exchange runs at full speed; the drawing is paced on its own
-/// (<c>--step</c>, <c>--speed</c>), so that a class may pause without any socket timing out.
+/// (<c>--step</c>, <c>--speed</c>), so that a class may pause without any socket timing out. With <c>--web</c>, a page
+/// on loopback draws it instead (<see cref="DemoWebCommand"/>).
 /// </summary>
 internal static class DemoCommand
 {
-    public static Command Create(CliConsole console, ScanEnvironment environment)
+    public static Command Create(CliConsole console, ScanEnvironment environment, CancellationToken stop)
     {
         var example = new Argument<string?>("EXAMPLE") { Description = "The exchange to show; leave it out for the list", Arity = ArgumentArity.ZeroOrOne };
         var format = new Option<string>("--format") { Description = "text (a diagram, live), mermaid (a Mermaid sequenceDiagram) or json (the events)", DefaultValueFactory = _ => "text", HelpName = "FORMAT" };
@@ -28,12 +29,24 @@ internal static class DemoCommand
         var wire = new Option<bool>("--wire") { Description = "Show the packets beneath the calls, captured on the loopback interface (root or CAP_NET_RAW)" };
         var scope = new Option<FileInfo?>("--scope") { Description = "The signed-off scope, as for scan; needed for a --server beyond loopback", HelpName = "FILE" };
         var auditLog = new Option<string?>("--audit-log") { Description = $"Where a --server beyond loopback is recorded (default {environment.AuditLogPath})", HelpName = "FILE" };
-        var command = new Command("demo", "See it happen: the seed's exchanges on real sockets, drawn as sequence diagrams.") { example, format, step, speed, wire, server, scope, auditLog };
+        var web = new Option<bool>("--web") { Description = "Serve a page on loopback that draws the exchange as it runs (pick, play, step, impair); until Ctrl+C" };
+        var listen = new Option<string?>("--listen") { Description = "With --web: where the page is served, on loopback (default 127.0.0.1:0, a free port)", HelpName = "ADDR:PORT" };
+        var command = new Command("demo", "See it happen: the seed's exchanges on real sockets, drawn as sequence diagrams.") { example, format, step, speed, wire, server, scope, auditLog, web, listen };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             try
             {
                 string? name = parsed.GetValue(example);
+                if (parsed.GetValue(web))
+                {
+                    DemoWebCommand.Refuse(parsed, format, step, speed, server, scope);
+                    DemoExample? preselected = name is null ? null : Find(name);
+                    return await DemoWebCommand.ServeAsync(DemoWebCommand.ParseListen(parsed.GetValue(listen)), preselected, console, stop);
+                }
+                if (parsed.GetValue(listen) is { } listenText)
+                {
+                    throw new DemoInputException($"--listen {listenText} is where --web serves its page; add --web");
+                }
                 if (name is null)
                 {
                     int width = DemoCatalog.All.Max(e => e.Name.Length);
@@ -43,8 +56,7 @@ internal static class DemoCommand
                     }
                     return ExitCodes.Success;
                 }
-                DemoExample chosen = DemoCatalog.Find(name)
-                    ?? throw new DemoInputException($"demo {name}: no such example; 'inetkit demo' lists them ({string.Join(", ", DemoCatalog.All.Select(e => e.Name))})");
+                DemoExample chosen = Find(name);
                 IPEndPoint? target = null;
                 if (parsed.GetValue(server) is { } serverText)
                 {
@@ -155,6 +167,9 @@ internal static class DemoCommand
         }
         diagram.End();
     }
+
+    private static DemoExample Find(string name) => DemoCatalog.Find(name)
+        ?? throw new DemoInputException($"demo {name}: no such example; 'inetkit demo' lists them ({string.Join(", ", DemoCatalog.All.Select(e => e.Name))})");
 
     private static (string Host, int? Port) Split(string text)
     {

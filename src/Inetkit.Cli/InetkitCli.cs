@@ -18,7 +18,7 @@ internal static class InetkitCli
         root.Subcommands.Add(ScanCommand.Create(console, scan ?? ScanEnvironment.System));
         root.Subcommands.Add(CheckCommand.Create(console, scan ?? ScanEnvironment.System));
         root.Subcommands.Add(ProxyCommand.Create(console, scan ?? ScanEnvironment.System, stop));
-        root.Subcommands.Add(DemoCommand.Create(console, scan ?? ScanEnvironment.System));
+        root.Subcommands.Add(DemoCommand.Create(console, scan ?? ScanEnvironment.System, stop));
         return root;
     }
 

@@ -15,6 +15,9 @@ public abstract class DemoExample
     /// <summary>True when it can run against a server of the user's own (<c>--server</c>).</summary>
     public virtual bool TakesServer => true;
 
+    /// <summary>True when its server is Inetkit's own over UDP, whose replies go through <see cref="DemoContext.Impairment"/>.</summary>
+    public virtual bool TakesImpairment => false;
+
     /// <summary>Runs both sides (or only the client's, against <see cref="DemoContext.Server"/>) and returns when the exchange is over.</summary>
     public abstract Task RunAsync(DemoContext context, CancellationToken cancellationToken);
 }

@@ -1,3 +1,4 @@
+using System.Net.Http;
 using System.Text.Json;
 using Inetkit.Demo;
 using Inetkit.Tests.Support;
@@ -93,5 +94,69 @@ public sealed class DemoCommandTests
         JsonElement[] events = [.. json.RootElement.GetProperty("events").EnumerateArray()];
         Assert.All(events, e => Assert.Equal("client", e.GetProperty("lane").GetString()));
         Assert.Equal(3, events.Count(e => e.TryGetProperty("call", out var c) && c.GetString() == "recvfrom" && e.GetProperty("kind").GetString() == "call"));
+    }
+
+    [Fact]
+    public async Task Web_PrintsItsUrl_ServesThePage_AndStopsOnTheStopToken()
+    {
+        var cli = new CliRunner();
+        using var timeout = TestTimeout.Create();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task<int> running = cli.RunAsync(stop.Token, "demo", "tcp-qotd", "--web");
+
+        string line = await cli.Out.WaitForLineAsync(l => l.StartsWith("demo ", StringComparison.Ordinal), timeout.Token);
+        var url = new Uri(line["demo ".Length..]);
+        using HttpClient client = ServerSentEvents.Client();
+        string page = await client.GetStringAsync(url, timeout.Token);
+        await stop.CancelAsync();
+        int code = await running.WaitAsync(timeout.Token);
+
+        Assert.Matches(@"^demo http://127\.0\.0\.1:\d+/\?example=tcp-qotd$", line);
+        Assert.NotEqual(0, url.Port);
+        Assert.Contains("<title>inetkit demo</title>", page, StringComparison.Ordinal);
+        Assert.Equal(0, code);
+        Assert.Equal("", cli.Err.ToString());
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0:0", "inetkit: demo: --listen 0.0.0.0:0: the page is served on loopback only (127.0.0.1 or [::1])")]
+    [InlineData("[::]:8080", "inetkit: demo: --listen [::]:8080: the page is served on loopback only (127.0.0.1 or [::1])")]
+    [InlineData("192.0.2.1:80", "inetkit: demo: --listen 192.0.2.1:80: the page is served on loopback only (127.0.0.1 or [::1])")]
+    [InlineData("8080", "inetkit: demo: --listen 8080: give ADDR:PORT, such as 127.0.0.1:8080 (port 0: a free one)")]
+    public async Task Web_ListeningBeyondLoopback_IsAUsageError_InOneLine(string listen, string line)
+    {
+        using ScanCli cli = Demo();
+
+        var (code, output, error) = await cli.RunAsync("--web", "--listen", listen);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal(line + "\n", error.ReplaceLineEndings("\n"));
+    }
+
+    [Theory]
+    [InlineData("--server", "127.0.0.1:7")]
+    [InlineData("--format", "json")]
+    [InlineData("--step")]
+    public async Task Web_WithTheTerminalsOptions_IsAUsageError(params string[] option)
+    {
+        using ScanCli cli = Demo();
+
+        var (code, _, error) = await cli.RunAsync(["udp-echo", "--web", .. option]);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("inetkit: demo: ", error, StringComparison.Ordinal);
+        Assert.False(cli.Started);
+    }
+
+    [Fact]
+    public async Task Listen_WithoutWeb_IsAUsageError()
+    {
+        using ScanCli cli = Demo();
+
+        var (code, _, error) = await cli.RunAsync("udp-echo", "--listen", "127.0.0.1:0");
+
+        Assert.Equal(2, code);
+        Assert.Equal("inetkit: demo: --listen 127.0.0.1:0 is where --web serves its page; add --web\n", error.ReplaceLineEndings("\n"));
     }
 }

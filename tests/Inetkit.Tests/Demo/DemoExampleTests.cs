@@ -170,6 +170,21 @@ public sealed class DemoExampleTests
     }
 
     [Fact]
+    public async Task UdpEchoOnce_WithTheContextsImpairment_TheServersReplyGoesThroughIt()
+    {
+        var recorder = new DemoRecorder(TimeProvider.System);
+        var duplicateAll = new ImpairmentSpec { DatagramsDown = new DatagramImpairment { Duplicate = 1 }, Seed = 1 };
+        using var timeout = TestTimeout.Create();
+
+        await DemoCatalog.Find("udp-echo-once")!.RunAsync(new DemoContext(recorder, impairment: duplicateAll), timeout.Token);
+
+        IReadOnlyList<DemoEvent> events = recorder.Events;
+        DemoEvent decided = Assert.Single(events, e => e.Lane == DemoLane.Server && e.Call is { Name: "sendto" } c && c.Impairment != ImpairmentEffects.None);
+        Assert.Equal(ImpairmentEffects.Duplicated, decided.Call!.Impairment);
+        Assert.Equal(2, events.Count(e => e.Lane == DemoLane.Server && e.Call is { Kind: TraceKind.Call, Name: "sendto", Impairment: ImpairmentEffects.None }));
+    }
+
+    [Fact]
     public async Task Scan_ThreePorts_OpenClosedOpen_EachWithWhy()
     {
         IReadOnlyList<DemoEvent> events = await RunAsync("scan");

@@ -87,20 +87,42 @@ internal sealed class BrowserPage : IAsyncDisposable
         }
     }
 
-    /// <summary>Returns once <paramref name="condition"/> (a script expression) is truthy in the page; fails after <paramref name="timeout"/> (default <see cref="TestTimeout.Bound"/>).</summary>
+    /// <summary>
+    /// Returns once <paramref name="condition"/> (a script expression) is truthy in the page; fails after
+    /// <paramref name="timeout"/> (default <see cref="TestTimeout.Bound"/>). The expression is part of the function
+    /// Playwright sends, checked at each frame, rather than given to Playwright's waitForFunction: that one evals the
+    /// text in the page, which a page's Content-Security-Policy forbids (the demo's does). A navigation meanwhile fails it.
+    /// </summary>
     public async Task WaitForAsync(string condition, TimeSpan? timeout = null)
     {
         TimeSpan bound = timeout ?? TestTimeout.Bound;
-        try
-        {
-            await _page.WaitForFunctionAsync(condition, null, new PageWaitForFunctionOptions { Timeout = (float)bound.TotalMilliseconds });
-        }
-        catch (TimeoutException)
+        string wait = $$"""
+            ms => new Promise(done => {
+              const until = performance.now() + ms;
+              const check = () => {
+                let met = false;
+                try { met = !!({{condition}}); } catch (e) { }
+                if (met || performance.now() > until) done(met); else requestAnimationFrame(check);
+              };
+              check();
+            })
+            """;
+        // The page's own bound ends the wait; this one only guards against a page that stops answering at all.
+        if (!await _page.EvaluateAsync<bool>(wait, bound.TotalMilliseconds).WaitAsync(bound + TestTimeout.Bound, TestContext.Current.CancellationToken))
         {
             string body = await _page.EvaluateAsync<string>("() => document.body ? document.body.innerText : '(no body)'");
             Assert.Fail($"waited {bound.TotalSeconds:0.#} s for `{condition}` on {_page.Url}; it stayed false. The page reads: \"{Truncate(body)}\"; its errors: [{string.Join("; ", Errors)}]; refused: [{string.Join(", ", Refused)}]");
         }
     }
+
+    /// <summary>Clicks what <paramref name="selector"/> finds, as a user would (it must be visible and enabled).</summary>
+    public Task ClickAsync(string selector) => _page.ClickAsync(selector);
+
+    /// <summary>Picks the option of that value in the select <paramref name="selector"/> finds (its change event fires).</summary>
+    public Task SelectAsync(string selector, string value) => _page.SelectOptionAsync(selector, value);
+
+    /// <summary>Types <paramref name="text"/> into the input <paramref name="selector"/> finds, in place of what it held.</summary>
+    public Task FillAsync(string selector, string text) => _page.FillAsync(selector, text);
 
     /// <summary>A PNG of the whole page at <paramref name="path"/> (directories made as needed).</summary>
     public Task ScreenshotAsync(string path) => _page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true, Type = ScreenshotType.Png });

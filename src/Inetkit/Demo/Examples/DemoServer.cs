@@ -20,7 +20,13 @@ internal static class DemoServer
             TraceEvents = context.Recorder.For(DemoLane.Server, seed),
             ShutdownGrace = TimeSpan.FromSeconds(1),
         };
-        return StartAndWatchAsync(context, configure is null ? options : configure(options), service, transport, cancellationToken);
+        options = configure is null ? options : configure(options);
+        // After the example's own: what the page asks for replaces udp-loss's seeded spec.
+        if (transport == Transport.Udp && context.Impairment is { } impairment)
+        {
+            options = options with { Impairment = impairment };
+        }
+        return StartAndWatchAsync(context, options, service, transport, cancellationToken);
     }
 
     private static async Task<InetServer> StartAndWatchAsync(DemoContext context, InetServerOptions options, ServiceKind service, Transport transport, CancellationToken cancellationToken)

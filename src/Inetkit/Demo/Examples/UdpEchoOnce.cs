@@ -12,6 +12,8 @@ internal sealed class UdpEchoOnce : DemoExample
 
     public override string Summary => "the seed's Example #1: one datagram echoed, then the server is gone (no handshake, no connection)";
 
+    public override bool TakesImpairment => true;
+
     public override async Task RunAsync(DemoContext context, CancellationToken cancellationToken)
     {
         await using InetServer? server = context.Server is null
@@ -35,6 +37,8 @@ internal sealed class UdpEcho : DemoExample
     public override string Name => "udp-echo";
 
     public override string Summary => "the seed's Example #2: the server's while True loop answers each datagram, the client sends three";
+
+    public override bool TakesImpairment => true;
 
     public override async Task RunAsync(DemoContext context, CancellationToken cancellationToken)
     {

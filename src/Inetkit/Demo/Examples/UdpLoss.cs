@@ -25,13 +25,16 @@ internal sealed class UdpLoss : DemoExample
 
     public override bool TakesServer => false;
 
+    public override bool TakesImpairment => true;
+
     /// <summary>The impairment the server's replies go through.</summary>
     internal static string Spec => $"{Profile},seed={ChosenSeed.Value}";
 
     public override async Task RunAsync(DemoContext context, CancellationToken cancellationToken)
     {
+        // DemoServer puts the context's impairment, when there is one, in place of this.
         ImpairmentSpec impairment = ImpairmentSpec.Parse(Spec, Direction.Down);
-        context.Recorder.Print(DemoLane.Server, $"inetkit serve echo --udp --impair {Spec}");
+        context.Recorder.Print(DemoLane.Server, $"inetkit serve echo --udp --impair {context.Impairment?.ToString() ?? Spec}");
         await using InetServer server = await DemoServer.StartAsync(context, ServiceKind.Echo, Transport.Udp, SeedCode.UdpEchoServer, o => o with { Impairment = impairment }, cancellationToken);
         IPEndPoint target = server.GetEndPoint(ServiceKind.Echo, Transport.Udp);
         var options = new ClientOptions { Transport = Transport.Udp, TraceEvents = context.Recorder.For(DemoLane.Client, SeedCode.UdpEchoClient) };
