@@ -25,8 +25,8 @@ public static class DemoJson
             if (p.Protocol == Wire.WireProtocol.Tcp)
             {
                 json.WriteString("flags", p.Flags);
-                json.WriteNumber("seq", p.RelativeSeq);
-                json.WriteNumber("ack", p.RelativeAck);
+                json.WriteNumber("tcp_seq", p.RelativeSeq);
+                json.WriteNumber("tcp_ack", p.RelativeAck);
             }
             json.WriteNumber("length", p.PayloadLength);
             json.WriteString("summary", EventText.Packet(p));

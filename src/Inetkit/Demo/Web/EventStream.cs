@@ -20,7 +20,10 @@ internal static class EventStream
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-store";
         var live = Channel.CreateUnbounded<DemoEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var recorder = new DemoRecorder(TimeProvider.System, e => live.Writer.TryWrite(e));
+        // The packets beneath, where this process may capture them (root or CAP_NET_RAW); the page's wire box shows them.
+        Wire.LoopbackCapture? capture = Wire.LoopbackCapture.TryOpen([], out Wire.LoopbackCapture? opened, out _) ? opened : null;
+        await using Wire.LoopbackCapture? wireInUse = capture;
+        var recorder = new DemoRecorder(TimeProvider.System, e => live.Writer.TryWrite(e)) { Wire = capture };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<string?> exchange = ExchangeAsync(run, recorder, live.Writer, stop.Token);
         try
@@ -52,6 +55,7 @@ internal static class EventStream
         try
         {
             await run.Example.RunAsync(new DemoContext(recorder, impairment: run.Impairment), cancellationToken);
+            await recorder.DrainWireAsync(cancellationToken);
             return null;
         }
         catch (ClientException e)
