@@ -149,21 +149,44 @@ internal static class DemoCommand
         } : ExitCodes.Success;
     }
 
+    /// <summary>
+    /// A call still waiting after this long, with nothing else drawn meanwhile, is drawn as waiting: the seed's
+    /// recvfrom under settimeout(3) is the lesson of its example, and should not show only once it has failed.
+    /// </summary>
+    private static readonly TimeSpan ShowWaitingAfter = TimeSpan.FromMilliseconds(250);
+
     private static async Task DrawAsync(TerminalDiagram diagram, ChannelReader<DemoEvent> events, bool step, double speed, CliConsole console, CancellationToken cancellationToken)
     {
         TimeSpan previous = TimeSpan.Zero;
-        await foreach (DemoEvent e in events.ReadAllAsync(cancellationToken))
+        while (true)
         {
-            if (step)
+            Task<bool> more = events.WaitToReadAsync(cancellationToken).AsTask();
+            using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                await console.In.ReadLineAsync(cancellationToken);
+                Task pause = Task.Delay(ShowWaitingAfter, quiet.Token);
+                if (await Task.WhenAny(more, pause) == pause && !pause.IsCanceled)
+                {
+                    diagram.End();
+                }
+                await quiet.CancelAsync();
             }
-            else if (speed > 0 && e.At > previous)
+            if (!await more)
             {
-                await Task.Delay((e.At - previous) / speed, cancellationToken);
+                break;
             }
-            previous = e.At;
-            diagram.Write(e);
+            while (events.TryRead(out DemoEvent? e))
+            {
+                if (step)
+                {
+                    await console.In.ReadLineAsync(cancellationToken);
+                }
+                else if (speed > 0 && e.At > previous)
+                {
+                    await Task.Delay((e.At - previous) / speed, cancellationToken);
+                }
+                previous = e.At;
+                diagram.Write(e);
+            }
         }
         diagram.End();
     }
