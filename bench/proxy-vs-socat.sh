@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-5}; ROUNDS=${2:-3}
 BENCH=${INETKIT_BENCH:-../shared/bench}
-OUT=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$OUT"' EXIT
+OUT=$(mktemp -d)
+# socat's fork children outlive their parent: they are ended by their listening port's command line.
+cleanup() { kill $(jobs -p) 2>/dev/null; [ -n "${T:-}" ] && pkill -f "socat TCP-LISTEN:$T," ; [ -n "${U:-}" ] && pkill -f "socat UDP-LISTEN:$U,"; rm -rf "$OUT"; }
+trap cleanup EXIT
 bash "$BENCH/build.sh" "$OUT/bin" >/dev/null
 LOADGEN="$OUT/bin/loadgen"
 command -v socat >/dev/null || { echo "socat is not installed (apt-get install socat)"; exit 1; }
