@@ -117,7 +117,7 @@ internal static class ProxyCommand
                     throw new ProxyInputException($"--to {parsed.GetValue(to)}: give the server's port too (HOST:PORT)");
                 }
                 Transport? transport = parsed.GetValue(tcp) ? Transport.Tcp : parsed.GetValue(udp) ? Transport.Udp : null;
-                string ports = transport switch { Transport.Tcp => $"T:{port}", Transport.Udp => $"U:{port}", _ => $"T:{port},U:{port}" };
+                string ports = AuditPorts(transport, port.Value);
                 IPAddress[] target = await TrafficGate.AuthorizeAsync(
                     [host], scopePath, environment, "proxying to", "proxy", auditPath,
                     [parsed.GetValue(to)!], ports, m => new ProxyInputException($"--to: {m}"), cancellationToken);
@@ -198,12 +198,15 @@ internal static class ProxyCommand
     private static async ValueTask<IPAddress> AuthorizeApiUpstreamAsync(
         string host, int port, Transport? transport, string? scopePath, string auditPath, ScanEnvironment environment, CancellationToken cancellationToken)
     {
-        string ports = transport switch { Transport.Tcp => $"T:{port}", Transport.Udp => $"U:{port}", _ => $"T:{port},U:{port}" };
+        string ports = AuditPorts(transport, port);
         string target = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
         IPAddress[] addresses = await TrafficGate.AuthorizeAsync(
             [host], scopePath, environment, "proxying to", "proxy", auditPath, [target], ports, m => new ArgumentException(m), cancellationToken);
         return addresses[0];
     }
+
+    /// <summary>The ports as the audit log records them: <c>T:7</c>, <c>U:7</c>, or both.</summary>
+    private static string AuditPorts(Transport? transport, int port) => transport switch { Transport.Tcp => $"T:{port}", Transport.Udp => $"U:{port}", _ => $"T:{port},U:{port}" };
 
     private static string Count(long n, string what) => n == 1 ? $"1 {what}" : $"{n:N0} {what}s";
 

@@ -64,7 +64,7 @@ public static class DemoJson
             {
                 json.WriteString("impairment", fate);
             }
-            json.WriteBoolean("sends", e.Sends && (!EventText.IsDecisionOnly(c) || c.Impairment.HasFlag(Impairment.ImpairmentEffects.Lost)));
+            json.WriteBoolean("sends", EventText.Crosses(e));
             json.WriteBoolean("lost", c.Impairment.HasFlag(Impairment.ImpairmentEffects.Lost));
             json.WriteString("text", c.Text);
         }

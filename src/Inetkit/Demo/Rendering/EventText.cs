@@ -72,8 +72,9 @@ internal static class EventText
     }
 
     /// <summary>
-    /// The impairment's decision for a reply is told as a sendto of its own, before the copies that really go: that
-    /// one is drawn as an arrow only when it is lost (the copies draw themselves).
+    /// A send drawn as an arrow to the other lane. The impairment's decision for a reply is told as a sendto of its own,
+    /// before the copies that really go: that one crosses only when it is lost (the copies draw themselves).
     /// </summary>
-    public static bool IsDecisionOnly(TraceEvent call) => call.Impairment != Impairment.ImpairmentEffects.None;
+    public static bool Crosses(DemoEvent e) =>
+        e.Sends && e.Call is { } call && (call.Impairment == Impairment.ImpairmentEffects.None || call.Impairment.HasFlag(Impairment.ImpairmentEffects.Lost));
 }

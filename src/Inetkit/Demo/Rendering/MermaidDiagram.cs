@@ -28,7 +28,7 @@ public static class MermaidDiagram
             }
             string note = Escape(EventText.Of(e)) + (e.Seed is null ? "" : "<br/>" + Escape(e.Seed));
             text.AppendLine($"    Note over {side}: {note}");
-            if (e.Sends && e.Call is { } call && (!EventText.IsDecisionOnly(call) || call.Impairment.HasFlag(Impairment.ImpairmentEffects.Lost)))
+            if (EventText.Crosses(e) && e.Call is { } call)
             {
                 string other = side == "C" ? "S" : "C";
                 bool lost = call.Impairment.HasFlag(Impairment.ImpairmentEffects.Lost);

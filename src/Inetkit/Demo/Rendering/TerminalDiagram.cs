@@ -104,7 +104,7 @@ public sealed class TerminalDiagram
         {
             Line("", e.Lane, "  " + e.Seed, "2");
         }
-        if (e.Sends && e.Call is { } call && (!EventText.IsDecisionOnly(call) || call.Impairment.HasFlag(Impairment.ImpairmentEffects.Lost)))
+        if (EventText.Crosses(e) && e.Call is { } call)
         {
             Arrow(e.Lane, call);
         }

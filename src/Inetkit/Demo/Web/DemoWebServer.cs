@@ -1,14 +1,10 @@
 using System.Net;
+using Inetkit.Hosting.Internal;
 using System.Text.Json;
 using Inetkit.Scanning;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Inetkit.Demo.Web;
 
@@ -45,16 +41,7 @@ public sealed class DemoWebServer : IAsyncDisposable
         {
             throw new ArgumentException($"{listen}: the demo's page is served on loopback only (127.0.0.1 or ::1)", nameof(listen));
         }
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "inetkit-demo-web" });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.Listen(listen);
-            k.AddServerHeader = false;
-        });
-        options?.ConfigureHost?.Invoke(builder.WebHost);
-        builder.Services.AddRoutingCore();
-        builder.Logging.ClearProviders();
-        WebApplication app = builder.Build();
+        WebApplication app = MinimalKestrel.Build("inetkit-demo-web", listen, options?.ConfigureHost);
         var server = new DemoWebServer(app);
         server.Map();
         try
@@ -67,8 +54,7 @@ public sealed class DemoWebServer : IAsyncDisposable
             server._stopping.Dispose();
             throw;
         }
-        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        server.EndPoint = new IPEndPoint(IPAddress.Parse(address.Host.Trim('[', ']')), address.Port);
+        server.EndPoint = MinimalKestrel.BoundEndPoint(app);
         return server;
     }
 

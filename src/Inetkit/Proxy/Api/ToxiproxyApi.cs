@@ -1,14 +1,10 @@
 using System.Net;
+using Inetkit.Hosting.Internal;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Inetkit.Proxy.Api;
 
@@ -44,15 +40,7 @@ public sealed class ToxiproxyApi : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         options ??= new ToxiproxyApiOptions();
-        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "inetkit-proxy-api" });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(k =>
-        {
-            k.Listen(endPoint);
-            k.AddServerHeader = false;
-        });
-        builder.Services.AddRoutingCore();
-        builder.Logging.ClearProviders();
-        WebApplication app = builder.Build();
+        WebApplication app = MinimalKestrel.Build("inetkit-proxy-api", endPoint);
         var registry = new ProxyRegistry(options);
         var api = new ToxiproxyApi(app, registry, options, endPoint);
         api.Map();
@@ -66,9 +54,7 @@ public sealed class ToxiproxyApi : IAsyncDisposable
             await registry.DisposeAsync();
             throw;
         }
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var uri = new Uri(address);
-        api.EndPoint = new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
+        api.EndPoint = MinimalKestrel.BoundEndPoint(app);
         return api;
     }
 
