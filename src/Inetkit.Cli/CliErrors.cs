@@ -21,6 +21,8 @@ internal static class CliErrors
                 ($"cannot listen on {e.EndPoint} ({Name(e)}): {e.EndPoint.Address} is not an address of this machine; check --bind", ExitCodes.Failure),
             BindFailedException e => ($"cannot listen on {e.EndPoint} ({Name(e)}): {e.InnerException?.Message ?? e.Message}", ExitCodes.Failure),
             QuotesFileException e => (e.Message, ExitCodes.Failure),
+            Exec.ExecFailedException e => (e.Message, ExitCodes.Failure),
+            PlatformNotSupportedException e => (e.Message, ExitCodes.Failure),
             ClientException e => (e.Message, e.Failure switch
             {
                 ClientFailure.Unreachable => ExitCodes.Unreachable,
@@ -45,5 +47,5 @@ internal static class CliErrors
         return code;
     }
 
-    private static string Name(BindFailedException e) => $"{WellKnownPorts.Name(e.Service)}/{(e.Transport == Transport.Tcp ? "tcp" : "udp")}";
+    private static string Name(BindFailedException e) => $"{e.ServiceName}/{(e.Transport == Transport.Tcp ? "tcp" : "udp")}";
 }

@@ -21,10 +21,11 @@ public enum BindFailure
 public sealed class BindFailedException : Exception
 {
     /// <summary>Creates the exception.</summary>
-    public BindFailedException(ServiceKind service, Transport transport, IPEndPoint endPoint, BindFailure reason, SocketException? inner)
-        : base($"cannot bind {WellKnownPorts.Name(service)}/{(transport == Transport.Tcp ? "tcp" : "udp")} to {endPoint}: {Describe(reason, inner)}", inner)
+    public BindFailedException(ServiceKind service, Transport transport, IPEndPoint endPoint, BindFailure reason, SocketException? inner, string? name = null)
+        : base($"cannot bind {name ?? WellKnownPorts.Name(service)}/{(transport == Transport.Tcp ? "tcp" : "udp")} to {endPoint}: {Describe(reason, inner)}", inner)
     {
         Service = service;
+        ServiceName = name ?? WellKnownPorts.Name(service);
         Transport = transport;
         EndPoint = endPoint;
         Reason = reason;
@@ -32,6 +33,9 @@ public sealed class BindFailedException : Exception
 
     /// <summary>The service being bound.</summary>
     public ServiceKind Service { get; }
+
+    /// <summary>The service's name (a program service's own, or the built-in's).</summary>
+    public string ServiceName { get; }
 
     /// <summary>TCP or UDP.</summary>
     public Transport Transport { get; }

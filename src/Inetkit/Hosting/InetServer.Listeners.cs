@@ -17,23 +17,22 @@ public sealed partial class InetServer
 
     private const int ListenBacklog = 512;
 
-    private sealed record Listener(Socket Socket, ServiceKind Kind, Transport Transport, IInetService Service, Tracer Trace);
+    private sealed record Listener(Socket Socket, ServiceRuntime Runtime, Transport Transport, Tracer Trace);
 
     private void BindAll()
     {
-        IReadOnlyList<IPAddress> addresses = _options.BindAddresses ?? InetServerOptions.LoopbackAddresses;
-        bool defaultAddresses = _options.BindAddresses is null;
         var unavailable = new HashSet<IPAddress>();
-        foreach (ServiceKind kind in _options.Services)
+        foreach (ServiceDefinition definition in _options.ResolveDefinitions())
         {
-            IInetService service = ServiceFactory.Create(kind, _options.Quotes, _options.TimeProvider, _options.DaytimeFormat);
-            int requested = _options.Port ?? WellKnownPorts.PortFor(kind, _options.PortOffset);
+            var runtime = new ServiceRuntime(definition, _options);
+            _services.Add(runtime);
+            int requested = runtime.RequestedPort(_options);
             for (int attempt = 1; ; attempt++)
             {
                 int mark = _listeners.Count;
                 try
                 {
-                    BindService(kind, service, requested, addresses, defaultAddresses, unavailable);
+                    BindService(runtime, requested, unavailable);
                     break;
                 }
                 catch (BindFailedException e) when (requested == 0 && e.Reason == BindFailure.AddressInUse && attempt < FreePortAttempts)
@@ -50,8 +49,11 @@ public sealed partial class InetServer
         WarnAboutExposure();
     }
 
-    private void BindService(ServiceKind kind, IInetService service, int requested, IReadOnlyList<IPAddress> addresses, bool defaultAddresses, HashSet<IPAddress> unavailable)
+    private void BindService(ServiceRuntime runtime, int requested, HashSet<IPAddress> unavailable)
     {
+        IReadOnlyList<IPAddress> addresses = runtime.BindAddresses(_options) ?? InetServerOptions.LoopbackAddresses;
+        bool defaultAddresses = runtime.BindAddresses(_options) is null;
+        Transport transports = runtime.Transports(_options);
         // With port 0 the first socket's port is reused for the rest, so one number serves TCP, UDP and both families.
         int port = requested;
         foreach (IPAddress address in addresses)
@@ -62,15 +64,15 @@ public sealed partial class InetServer
             }
             foreach (Transport transport in new[] { Transport.Tcp, Transport.Udp })
             {
-                if ((_options.Transports & transport) == 0)
+                if ((transports & transport) == 0)
                 {
                     continue;
                 }
                 try
                 {
-                    Listener listener = Bind(kind, service, transport, new IPEndPoint(address, port));
+                    Listener listener = Bind(runtime, transport, new IPEndPoint(address, port));
                     _listeners.Add(listener);
-                    _endpoints.Add(new ListenerEndpoint(kind, transport, (IPEndPoint)listener.Socket.LocalEndPoint!));
+                    _endpoints.Add(new ListenerEndpoint(runtime.Kind, transport, (IPEndPoint)listener.Socket.LocalEndPoint!) { Name = runtime.Name });
                     port = ((IPEndPoint)listener.Socket.LocalEndPoint!).Port;
                 }
                 catch (SocketException e) when (defaultAddresses && address.Equals(IPAddress.IPv6Loopback)
@@ -85,16 +87,16 @@ public sealed partial class InetServer
                 }
                 catch (SocketException e)
                 {
-                    throw new BindFailedException(kind, transport, new IPEndPoint(address, port), BindFailedException.Classify(e), e);
+                    throw new BindFailedException(runtime.Kind, transport, new IPEndPoint(address, port), BindFailedException.Classify(e), e, runtime.Name);
                 }
             }
         }
     }
 
-    private Listener Bind(ServiceKind kind, IInetService service, Transport transport, IPEndPoint endPoint)
+    private Listener Bind(ServiceRuntime runtime, Transport transport, IPEndPoint endPoint)
     {
         bool tcp = transport == Transport.Tcp;
-        var trace = new Tracer(TraceSink.Create(_options.Trace, _options.TraceEvents, _options.TimeProvider), $"{WellKnownPorts.Name(kind)}/{(tcp ? "tcp" : "udp")}");
+        var trace = new Tracer(TraceSink.Create(_options.Trace, _options.TraceEvents, _options.TimeProvider), $"{runtime.Name}/{(tcp ? "tcp" : "udp")}");
         var socket = tcp
             ? new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             : new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -106,8 +108,17 @@ public sealed partial class InetServer
             }
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
             {
-                // "::" means IPv6 only, so that 0.0.0.0 can be bound beside it, as every platform's default should be.
-                socket.DualMode = false;
+                // "::" alone is dual-stack, as Kestrel and most servers bind it, so IPv4 clients arrive as ::ffff:a.b.c.d
+                // (the access list matches them as IPv4). Beside 0.0.0.0 ('*') it is IPv6 only, so both can be bound.
+                bool dualStack = endPoint.Address.Equals(IPAddress.IPv6Any) && !(runtime.BindAddresses(_options)?.Contains(IPAddress.Any) ?? false);
+                try
+                {
+                    socket.DualMode = dualStack;
+                }
+                catch (SocketException) when (dualStack)
+                {
+                    // The system will not take IPv4 on an IPv6 socket (net.ipv6.bindv6only, or no IPv4): IPv6 only, then.
+                }
             }
             socket.Bind(endPoint);
             if (trace.Enabled)
@@ -126,7 +137,7 @@ public sealed partial class InetServer
             {
                 UdpReceiveLoop.DisableConnectionReset(socket);
             }
-            return new Listener(socket, kind, transport, service, trace);
+            return new Listener(socket, runtime, transport, trace);
         }
         catch
         {
@@ -177,20 +188,31 @@ public sealed partial class InetServer
         }
         ports.UnionWith(_endpoints.Select(e => e.EndPoint.Port));
         var policy = new UdpSourcePolicy(ports, _options.UdpRate, _options.UdpGlobalRate, _options.AllowAmplification, _options.TimeProvider);
+        foreach (ServiceRuntime runtime in _services)
+        {
+            runtime.Policy = runtime.OwnPolicy
+                ? new UdpSourcePolicy(ports, runtime.Definition.UdpRate ?? _options.UdpRate, runtime.Definition.UdpGlobalRate ?? _options.UdpGlobalRate, runtime.AllowAmplification, _options.TimeProvider)
+                : policy;
+        }
         var once = new OnceGate(_options.Once, () => _ = StopAsync());
-        var host = new HostContext(_options, policy, _tracker, once, _counters, _impairments, _stopping.Token);
+        _host = new HostContext(_options, _tracker, once, _counters, _impairments, _stopping.Token);
         foreach (Listener listener in _listeners)
         {
-            if (listener.Transport == Transport.Tcp)
+            StartLoop(listener);
+        }
+    }
+
+    private void StartLoop(Listener listener)
+    {
+        if (listener.Transport == Transport.Tcp)
+        {
+            _loops.Add(Task.Run(new TcpAcceptLoop(listener.Socket, listener.Runtime, _host!, listener.Trace).RunAsync));
+        }
+        else
+        {
+            for (int i = 0; i < _options.UdpReceiveLoops; i++)
             {
-                _loops.Add(Task.Run(new TcpAcceptLoop(listener.Socket, listener.Service, listener.Kind, host, listener.Trace).RunAsync));
-            }
-            else
-            {
-                for (int i = 0; i < _options.UdpReceiveLoops; i++)
-                {
-                    _loops.Add(Task.Run(new UdpReceiveLoop(listener.Socket, listener.Service, listener.Kind, host, listener.Trace).RunAsync));
-                }
+                _loops.Add(Task.Run(new UdpReceiveLoop(listener.Socket, listener.Runtime, _host!, listener.Trace).RunAsync));
             }
         }
     }

@@ -21,6 +21,8 @@ public sealed partial class InetServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Listener> _listeners = [];
+    private readonly List<ServiceRuntime> _services = [];
+    private HostContext? _host;
     private readonly List<ListenerEndpoint> _endpoints = [];
     private readonly List<Task> _loops = [];
     private readonly Counters _counters = new();
@@ -32,7 +34,7 @@ public sealed partial class InetServer : IAsyncDisposable
     private InetServer(InetServerOptions options)
     {
         _options = options;
-        _tracker = new ConnectionTracker(options.MaxConnections, options.MaxConnectionsPerSource, options.IdleTimeout, options.TimeProvider, _counters);
+        _tracker = new ConnectionTracker(options.MaxConnections, options.MaxConnectionsPerSource, ShortestIdleTimeout(options), options.TimeProvider, _counters);
     }
 
     /// <summary>Every socket listening, in start order: per service, per address, TCP before UDP.</summary>
@@ -65,6 +67,15 @@ public sealed partial class InetServer : IAsyncDisposable
         }
         server.StartLoops();
         return Task.FromResult(server);
+    }
+
+    /// <summary>The endpoint of the service named <paramref name="name"/> over <paramref name="transport"/>, preferring <paramref name="family"/> (IPv4 by default).</summary>
+    /// <exception cref="InvalidOperationException">No service of that name is listening on that transport.</exception>
+    public IPEndPoint GetEndPoint(string name, Transport transport, AddressFamily family = AddressFamily.InterNetwork)
+    {
+        ListenerEndpoint? match = _endpoints.FirstOrDefault(e => e.Name == name && e.Transport == transport && e.EndPoint.AddressFamily == family)
+            ?? _endpoints.FirstOrDefault(e => e.Name == name && e.Transport == transport);
+        return match?.EndPoint ?? throw new InvalidOperationException($"{name} is not listening on {transport}.");
     }
 
     /// <summary>The endpoint of <paramref name="service"/> over <paramref name="transport"/>, preferring <paramref name="family"/> (IPv4 by default).</summary>
@@ -101,10 +112,25 @@ public sealed partial class InetServer : IAsyncDisposable
     private async Task FinishStopAsync()
     {
         await Task.WhenAll(_loops);
-        if (!await _tracker.WaitAllAsync(_options.ShutdownGrace))
+        // Programs get SIGTERM as the stop begins and SIGKILL when the grace is over, every process group of them.
+        List<Exec.ExecRunner> programs = [.. _services.Select(s => s.Exec).OfType<Exec.ExecRunner>()];
+        programs.ForEach(p => p.TerminateAll());
+        long start = TimeProvider.System.GetTimestamp();
+        bool finished = await _tracker.WaitAllAsync(_options.ShutdownGrace);
+        foreach (Exec.ExecRunner program in programs)
+        {
+            TimeSpan left = _options.ShutdownGrace - TimeProvider.System.GetElapsedTime(start);
+            finished &= await program.WaitAllAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        if (!finished)
         {
             _tracker.AbortAll();
+            programs.ForEach(p => p.KillAll());
             await _tracker.WaitAllAsync(Timeout.InfiniteTimeSpan);
+            foreach (Exec.ExecRunner program in programs)
+            {
+                await program.WaitAllAsync(Timeout.InfiniteTimeSpan);
+            }
         }
         _tracker.Dispose();
         _completion.TrySetResult();
@@ -122,17 +148,34 @@ public sealed partial class InetServer : IAsyncDisposable
         }
     }
 
+    private static TimeSpan ShortestIdleTimeout(InetServerOptions options)
+    {
+        TimeSpan shortest = options.IdleTimeout;
+        foreach (ServiceDefinition definition in options.ResolveDefinitions())
+        {
+            if (definition.IdleTimeout is { } own && own != Timeout.InfiniteTimeSpan && (shortest == Timeout.InfiniteTimeSpan || own < shortest))
+            {
+                shortest = own;
+            }
+        }
+        return shortest;
+    }
+
     private static void Validate(InetServerOptions options)
     {
-        if (options.Services.Count == 0)
+        if (options.Definitions is { } definitions)
+        {
+            ValidateDefinitions(definitions);
+        }
+        else if (options.Services.Count == 0)
         {
             throw new ArgumentException("at least one service is needed", nameof(options));
         }
-        if (options.Services.Distinct().Count() != options.Services.Count)
+        else if (options.Services.Distinct().Count() != options.Services.Count)
         {
             throw new ArgumentException("a service is named twice", nameof(options));
         }
-        if (options.Port is { } port && (port is < 0 or > 65535 || (port != 0 && options.Services.Count != 1)))
+        if (options.Definitions is null && options.Port is { } port && (port is < 0 or > 65535 || (port != 0 && options.Services.Count != 1)))
         {
             throw new ArgumentException(port is < 0 or > 65535 ? $"port {port} is outside 0-65535" : "a port other than 0 can be given only with one service", nameof(options));
         }
@@ -159,6 +202,40 @@ public sealed partial class InetServer : IAsyncDisposable
         if (options.UdpReceiveLoops < 1)
         {
             throw new ArgumentException("at least one UDP receive loop is needed", nameof(options));
+        }
+    }
+
+    private static void ValidateDefinitions(IReadOnlyList<ServiceDefinition> definitions)
+    {
+        if (definitions.Count == 0)
+        {
+            throw new ArgumentException("at least one service is needed", nameof(definitions));
+        }
+        string? twice = definitions.GroupBy(d => d.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1)?.Key;
+        if (twice is not null)
+        {
+            throw new ArgumentException($"service '{twice}' is defined twice", nameof(definitions));
+        }
+        foreach (ServiceDefinition d in definitions)
+        {
+            string problem = (d.Kind, d.Program) switch
+            {
+                (ServiceKind.Exec, null) => "a program service needs its program",
+                (ServiceKind.Exec, { Argv.Count: 0 }) => "a program service needs its program",
+                (not ServiceKind.Exec, not null) => "a built-in takes no program",
+                _ when d.Kind == ServiceKind.Exec && d.Port is null => "a program service needs a port",
+                _ when d.Port is < 0 or > 65535 => $"port {d.Port} is outside 0-65535",
+                _ when d.MaxConnections < 1 || d.MaxConnectionsPerSource < 1 => "connection limits must be at least 1",
+                _ when d.Program is { Instances: < 1 } => "instances must be at least 1",
+                _ when d.Program?.Timeout <= TimeSpan.Zero => "the exec timeout must be positive",
+                _ when d.UdpRate <= 0 || d.UdpGlobalRate <= 0 => "UDP rates must be positive",
+                _ when d.Transports is { } t && (t & Transport.Both) == Transport.None => "TCP, UDP or both are needed",
+                _ => "",
+            };
+            if (problem.Length > 0)
+            {
+                throw new ArgumentException($"service '{d.Name}': {problem}", nameof(definitions));
+            }
         }
     }
 }

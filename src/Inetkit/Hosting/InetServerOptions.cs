@@ -11,8 +11,21 @@ public sealed record InetServerOptions
     /// <summary>The loopback addresses bound when none are given: 127.0.0.1 and ::1.</summary>
     public static IReadOnlyList<IPAddress> LoopbackAddresses { get; } = [IPAddress.Loopback, IPAddress.IPv6Loopback];
 
-    /// <summary>Services to start; all six by default.</summary>
+    /// <summary>Services to start; all six by default. Ignored when <see cref="Definitions"/> is set.</summary>
     public IReadOnlyList<ServiceKind> Services { get; init; } = WellKnownPorts.All;
+
+    /// <summary>
+    /// The services by name, each with settings of its own (a config file's <c>[service.NAME]</c> tables), programs
+    /// among them; what a definition leaves null comes from these options. Null: <see cref="Services"/>, each
+    /// named after itself, on <see cref="Port"/> or the port map.
+    /// </summary>
+    public IReadOnlyList<ServiceDefinition>? Definitions { get; init; }
+
+    /// <summary>Who may use every service that has no access list of its own (<c>--allow</c>, <c>--deny</c>); everyone by default.</summary>
+    public AccessList Access { get; init; } = AccessList.Open;
+
+    /// <summary>If set, receives a record per connection, per datagram a program answered and per refusal (<c>--log-connections</c>).</summary>
+    public Action<ConnectionLogEntry>? ConnectionLog { get; init; }
 
     /// <summary>
     /// Addresses to bind; loopback (127.0.0.1 and ::1) by default. With the default, a machine without IPv6
@@ -95,6 +108,10 @@ public sealed record InetServerOptions
 
     /// <summary>The impairment of <paramref name="service"/>: its own, else the one for all.</summary>
     public Impairment.ImpairmentSpec ImpairmentFor(ServiceKind service) => ServiceImpairments.GetValueOrDefault(service, Impairment);
+
+    /// <summary>The services to run: <see cref="Definitions"/>, else one per entry of <see cref="Services"/>.</summary>
+    public IReadOnlyList<ServiceDefinition> ResolveDefinitions() => Definitions
+        ?? [.. Services.Select(kind => ServiceDefinition.For(kind) with { Port = Port })];
 
     /// <summary>How long in-flight work may finish after a stop is asked before connections are closed.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(3);

@@ -17,4 +17,8 @@ public enum UdpVerdict
     GlobalRateLimited,
     /// <summary>Beyond loopback: this source keeps sending our own replies straight back (a reflection loop); muted for a while.</summary>
     ReflectedReply,
+    /// <summary>The access list (<c>--allow</c>, <c>--deny</c>) refused the source.</summary>
+    AccessDenied,
+    /// <summary>As many of the program's processes ran as <c>--instances</c> allows.</summary>
+    InstancesExhausted,
 }

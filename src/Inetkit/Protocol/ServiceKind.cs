@@ -15,4 +15,6 @@ public enum ServiceKind
     Chargen,
     /// <summary>RFC 868: 32-bit seconds since 1900-01-01 UTC.</summary>
     Time,
+    /// <summary>A program of the user's, run per TCP connection or per UDP datagram as inetd runs one (<c>serve exec</c>).</summary>
+    Exec,
 }

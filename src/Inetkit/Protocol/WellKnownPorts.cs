@@ -49,6 +49,7 @@ public static class WellKnownPorts
         ServiceKind.Qotd => "qotd",
         ServiceKind.Chargen => "chargen",
         ServiceKind.Time => "time",
+        ServiceKind.Exec => "exec",
         _ => throw new ArgumentOutOfRangeException(nameof(service), service, null),
     };
 

@@ -29,6 +29,14 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
     /// <summary>When a byte last moved (or the connection was accepted), in <see cref="TimeProvider"/> ticks.</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
+    /// <summary>Bytes read from the client so far.</summary>
+    public long BytesRead { get; private set; }
+
+    /// <summary>Bytes written to the client so far.</summary>
+    public long BytesWritten => Volatile.Read(ref _written);
+
+    private long _written;
+
     /// <summary>The peer has closed its sending side (a read returned 0).</summary>
     public bool ReceivedEof { get; private set; }
 
@@ -64,6 +72,7 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
             throw new IOException($"recv failed: {e.Message}", e);
         }
         Touch();
+        BytesRead += read;
         if (read == 0)
         {
             ReceivedEof = true;
@@ -88,7 +97,9 @@ internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer
         {
             while (sent < buffer.Length)
             {
-                sent += await Fairly(socket.SendAsync(buffer[sent..], SocketFlags.None, cancellationToken));
+                int now = await Fairly(socket.SendAsync(buffer[sent..], SocketFlags.None, cancellationToken));
+                sent += now;
+                Interlocked.Add(ref _written, now);
                 Touch();
             }
         }

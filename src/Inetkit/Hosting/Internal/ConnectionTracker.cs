@@ -15,35 +15,36 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly int _max;
     private readonly int? _maxPerSource;
     private readonly TimeProvider _clock;
-    private readonly long _idleTicks;
     private readonly ITimer? _idleTimer;
     private readonly Counters _counters;
     private int _count;
     private int _lingering;
 
-    public ConnectionTracker(int max, int? maxPerSource, TimeSpan idleTimeout, TimeProvider clock, Counters counters)
+    // shortestIdleTimeout: the shortest of any service's, which sets how often idle connections are looked for.
+    public ConnectionTracker(int max, int? maxPerSource, TimeSpan shortestIdleTimeout, TimeProvider clock, Counters counters)
     {
         _max = max;
         _maxPerSource = maxPerSource;
         _clock = clock;
         _counters = counters;
-        if (idleTimeout != Timeout.InfiniteTimeSpan)
+        if (shortestIdleTimeout != Timeout.InfiniteTimeSpan)
         {
-            _idleTicks = (long)(idleTimeout.TotalSeconds * clock.TimestampFrequency);
             // A quarter of the timeout between scans closes an idle connection at most 25% late.
-            TimeSpan period = TimeSpan.FromTicks(Math.Clamp(idleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond * 5));
+            TimeSpan period = TimeSpan.FromTicks(Math.Clamp(shortestIdleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond * 5));
             _idleTimer = clock.CreateTimer(_ => CloseIdle(), null, period, period);
         }
     }
 
-    /// <summary>Counts the connection in if the caps allow; otherwise says which cap refused it.</summary>
-    public bool TryAdmit(IPAddress source, out string? refusal)
+    /// <summary>Counts the connection in if the server's caps and the service's own allow; otherwise says which cap refused it.</summary>
+    public bool TryAdmit(IPAddress source, ServiceCaps? service, string serviceName, out string? refusal, out RefusalReason reason)
     {
         lock (_lock)
         {
+            reason = default;
             if (_count >= _max)
             {
                 refusal = $"connection limit reached ({_max:N0} open)";
+                reason = RefusalReason.ConnectionLimit;
                 return false;
             }
             int? cap = _maxPerSource ?? (IPAddress.IsLoopback(source) ? null : InetServerOptions.DefaultMaxConnectionsPerSource);
@@ -51,8 +52,16 @@ internal sealed class ConnectionTracker : IDisposable
             if (fromSource >= cap)
             {
                 refusal = $"per-source limit reached ({cap:N0} open from {source})";
+                reason = RefusalReason.PerSourceLimit;
                 return false;
             }
+            if (service?.Refusal(source, serviceName) is { } full)
+            {
+                refusal = full;
+                reason = service.Count >= service.Max ? RefusalReason.ServiceLimit : RefusalReason.ServicePerSourceLimit;
+                return false;
+            }
+            service?.Add(source);
             _perSource[source] = fromSource + 1;
             _count++;
         }
@@ -60,7 +69,13 @@ internal sealed class ConnectionTracker : IDisposable
         return true;
     }
 
+    /// <summary>As <see cref="TryAdmit(IPAddress, ServiceCaps?, string, out string?, out RefusalReason)"/> with no caps of the service's own.</summary>
+    public bool TryAdmit(IPAddress source, out string? refusal) => TryAdmit(source, null, "", out refusal, out _);
+
     public void Track(long id, TrackedConnection connection) => _open[id] = connection;
+
+    /// <summary>An idle timeout in the clock's ticks, as <see cref="TrackedConnection.IdleTicks"/> holds it.</summary>
+    public long IdleTicks(TimeSpan idleTimeout) => idleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)(idleTimeout.TotalSeconds * _clock.TimestampFrequency);
 
     /// <summary>
     /// The connection's exchange is over: its admission goes back to the caps now, since what remains is only its
@@ -69,7 +84,7 @@ internal sealed class ConnectionTracker : IDisposable
     /// </summary>
     public bool ExchangeDone(TrackedConnection connection, IPAddress source)
     {
-        Unadmit(source);
+        Unadmit(source, connection.Caps);
         connection.ExchangeDone = true;
         lock (_lock)
         {
@@ -87,7 +102,7 @@ internal sealed class ConnectionTracker : IDisposable
         _open.TryRemove(id, out _);
         if (!connection.ExchangeDone)
         {
-            Unadmit(source);
+            Unadmit(source, connection.Caps);
         }
         else if (connection.Lingering)
         {
@@ -99,10 +114,11 @@ internal sealed class ConnectionTracker : IDisposable
     }
 
     /// <summary>Gives back an admission that never became a tracked connection.</summary>
-    public void Unadmit(IPAddress source)
+    public void Unadmit(IPAddress source, ServiceCaps? service = null)
     {
         lock (_lock)
         {
+            service?.Remove(source);
             _count--;
             if (_perSource.TryGetValue(source, out int n) && n > 1)
             {
@@ -144,7 +160,7 @@ internal sealed class ConnectionTracker : IDisposable
         long now = _clock.GetTimestamp();
         foreach (TrackedConnection connection in _open.Values)
         {
-            if (now - connection.Stream.LastActivity >= _idleTicks && connection.Abort())
+            if (now - connection.LastActivity >= connection.IdleTicks && connection.Abort())
             {
                 _counters.TimedOut();
             }
@@ -157,6 +173,17 @@ internal sealed class ConnectionTracker : IDisposable
 /// <summary>What the tracker needs of a connection: its activity, a way to end it, and when it has ended.</summary>
 internal sealed class TrackedConnection(ConnectionStream stream, CancellationTokenSource abort)
 {
+    /// <summary>The service's own caps it was admitted under, given back with it.</summary>
+    public ServiceCaps? Caps { get; init; }
+
+    /// <summary>Its service's idle timeout in clock ticks; <see cref="long.MaxValue"/> for none.</summary>
+    public long IdleTicks { get; init; } = long.MaxValue;
+
+    /// <summary>Where activity is read when the stream does not see the bytes (a program's own socket); else the stream's.</summary>
+    public Func<long>? ActivityProbe { get; set; }
+
+    public long LastActivity => ActivityProbe?.Invoke() ?? stream.LastActivity;
+
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ConnectionStream Stream => stream;

@@ -4,6 +4,7 @@ namespace Inetkit.Hosting.Internal;
 internal sealed class Counters
 {
     private readonly long[] _dropped = new long[Enum.GetValues<UdpVerdict>().Length];
+    private readonly long[] _refusedBy = new long[Enum.GetValues<RefusalReason>().Length];
     private long _accepted;
     private long _refused;
     private long _open;
@@ -13,7 +14,11 @@ internal sealed class Counters
 
     public void Accepted() => Interlocked.Increment(ref _accepted);
 
-    public void Refused() => Interlocked.Increment(ref _refused);
+    public void Refused(RefusalReason reason)
+    {
+        Interlocked.Increment(ref _refused);
+        Interlocked.Increment(ref _refusedBy[(int)reason]);
+    }
 
     public void Opened() => Interlocked.Increment(ref _open);
 
@@ -37,8 +42,16 @@ internal sealed class Counters
                 dropped[verdict] = Interlocked.Read(ref _dropped[(int)verdict]);
             }
         }
+        var refused = new Dictionary<RefusalReason, long>();
+        foreach (RefusalReason reason in Enum.GetValues<RefusalReason>())
+        {
+            refused[reason] = Interlocked.Read(ref _refusedBy[(int)reason]);
+        }
         return new InetServerStatistics(
             Interlocked.Read(ref _accepted), Interlocked.Read(ref _refused), Interlocked.Read(ref _open),
-            Interlocked.Read(ref _timedOut), Interlocked.Read(ref _received), Interlocked.Read(ref _answered), dropped);
+            Interlocked.Read(ref _timedOut), Interlocked.Read(ref _received), Interlocked.Read(ref _answered), dropped)
+        {
+            ConnectionsRefusedBy = refused,
+        };
     }
 }

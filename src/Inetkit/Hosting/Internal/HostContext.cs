@@ -5,7 +5,6 @@ namespace Inetkit.Hosting.Internal;
 /// <summary>What every listener loop of one server shares.</summary>
 internal sealed class HostContext(
     InetServerOptions options,
-    UdpSourcePolicy policy,
     ConnectionTracker tracker,
     OnceGate once,
     Counters counters,
@@ -15,8 +14,6 @@ internal sealed class HostContext(
     public InetServerOptions Options => options;
 
     public TimeProvider Clock => options.TimeProvider;
-
-    public UdpSourcePolicy Policy => policy;
 
     public ConnectionTracker Tracker => tracker;
 
@@ -33,11 +30,25 @@ internal sealed class HostContext(
     /// <summary>Datagrams dropped by the source policy: a flood of them must not become a flood of log lines.</summary>
     public LogThrottle DropLog { get; } = new(options.Logger, options.TimeProvider, TimeSpan.FromSeconds(10));
 
-    /// <summary>Connections refused by a cap.</summary>
-    public LogThrottle RefusalLog { get; } = new(options.Logger, options.TimeProvider, TimeSpan.FromSeconds(10));
+    /// <summary>Connections refused, a throttle per reason, so that a flood refused by the access list cannot hide a full cap.</summary>
+    private readonly LogThrottle[] _refusalLogs = [.. Enum.GetValues<RefusalReason>().Select(_ => new LogThrottle(options.Logger, options.TimeProvider, TimeSpan.FromSeconds(10)))];
 
     /// <summary>Socket and service errors that could repeat for every client.</summary>
     public LogThrottle ErrorLog { get; } = new(options.Logger, options.TimeProvider, TimeSpan.FromSeconds(10));
 
     public void Warn(string message) => ErrorLog.Log(LogLevel.Warning, message);
+
+    /// <summary>A client closed at once or a datagram dropped before its program ran: the throttled warning and the connection log's line.</summary>
+    public void Refused(string service, Protocol.Transport transport, System.Net.IPEndPoint client, RefusalReason reason, string why)
+    {
+        _refusalLogs[(int)reason].Log(LogLevel.Warning, $"{service}/{(transport == Protocol.Transport.Tcp ? "tcp" : "udp")}: refused {ConnectionLogEntry.Normalize(client)}: {why}");
+        options.ConnectionLog?.Invoke(new ConnectionLogEntry
+        {
+            Time = options.TimeProvider.GetUtcNow(),
+            Service = service,
+            Transport = transport,
+            Client = ConnectionLogEntry.Normalize(client),
+            Outcome = ConnectionLogEntry.RefusedOutcome(reason),
+        });
+    }
 }

@@ -21,26 +21,26 @@ internal sealed class ImpairedReplies : IAsyncDisposable
     private readonly Tracer _trace;
     private readonly string _name;
 
-    private ImpairedReplies(Socket socket, ServiceKind kind, HostContext host, Tracer trace, ImpairmentSpec spec, DatagramImpairment profile)
+    private ImpairedReplies(Socket socket, ServiceRuntime runtime, HostContext host, Tracer trace, ImpairmentSpec spec, DatagramImpairment profile)
     {
         _socket = socket;
         _host = host;
         _trace = trace;
-        _name = $"{WellKnownPorts.Name(kind)}/udp";
+        _name = $"{runtime.Name}/udp";
         int seed = spec.Seed ?? Random.Shared.Next();
         Action<string>? narrate = trace.Enabled ? trace.Call : null;
         Action<ReadOnlyMemory<byte>, IPEndPoint, ImpairmentEffects, string>? decided = trace.Enabled ? Decided : null;
         _loopback = new DatagramImpairer<IPEndPoint>(profile, seed, host.Clock, SendAsync, narrate, decided);
-        _beyond = host.Options.AllowAmplification ? _loopback : new DatagramImpairer<IPEndPoint>(profile with { Duplicate = 0 }, seed, host.Clock, SendAsync, narrate, decided);
-        host.Impairments.Register(kind, () => ReferenceEquals(_beyond, _loopback) ? _loopback.Counters : ImpairmentCounters.Sum(_loopback.Counters, _beyond.Counters));
+        _beyond = runtime.AllowAmplification ? _loopback : new DatagramImpairer<IPEndPoint>(profile with { Duplicate = 0 }, seed, host.Clock, SendAsync, narrate, decided);
+        host.Impairments.Register(runtime.Kind, () => ReferenceEquals(_beyond, _loopback) ? _loopback.Counters : ImpairmentCounters.Sum(_loopback.Counters, _beyond.Counters));
     }
 
     /// <summary>The engines for this service's replies, or null when its impairment leaves datagrams alone.</summary>
-    public static ImpairedReplies? For(Socket socket, ServiceKind kind, HostContext host, Tracer trace)
+    public static ImpairedReplies? For(Socket socket, ServiceRuntime runtime, HostContext host, Tracer trace)
     {
-        ImpairmentSpec spec = host.Options.ImpairmentFor(kind);
+        ImpairmentSpec spec = runtime.Impairment;
         DatagramImpairment profile = spec.DatagramsDown;
-        return profile.IsNone ? null : new ImpairedReplies(socket, kind, host, trace, spec, profile);
+        return profile.IsNone ? null : new ImpairedReplies(socket, runtime, host, trace, spec, profile);
     }
 
     /// <summary>Hands one reply over (copied by the engine where it holds it); a decision, never a wait.</summary>

@@ -31,7 +31,7 @@ internal static class ReplyConnection
     // What clients send is read into this and dropped: every connection may share it, since nobody reads it back.
     private static readonly byte[] Dropped = new byte[4096];
 
-    public static void Serve(Socket client, IPEndPoint remote, ReadOnlySpan<byte> reply, ServiceKind kind, HostContext host, Tracer trace, long id)
+    public static void Serve(Socket client, IPEndPoint remote, ReadOnlySpan<byte> reply, ServiceRuntime runtime, HostContext host, Tracer trace, long id)
     {
         // Non-blocking, so that no client can hold the accepting thread.
         client.Blocking = false;
@@ -48,7 +48,7 @@ internal static class ReplyConnection
                 trace.Call("close", "", comment: "(the client went away)", to: TraceTo.Events);
             }
             client.Dispose();
-            Finished(remote.Address, host, trace, "(the client went away)");
+            Finished(remote.Address, runtime, host, trace, "(the client went away)");
             return;
         }
         if (trace.Enabled && sent > 0)
@@ -64,7 +64,7 @@ internal static class ReplyConnection
         }
         if (sent < reply.Length || !IPAddress.IsLoopback(remote.Address) || !DropInput(client))
         {
-            Continue(client, remote, reply[sent..], kind, host, trace, id);
+            Continue(client, remote, reply[sent..], runtime, host, trace, id);
             return;
         }
         if (trace.Enabled)
@@ -72,23 +72,23 @@ internal static class ReplyConnection
             trace.Call("close", "", to: TraceTo.Events);
         }
         client.Dispose();
-        Finished(remote.Address, host, trace, null);
+        Finished(remote.Address, runtime, host, trace, null);
     }
 
     /// <summary>
     /// Hands the connection to the stream machinery when something needs waiting: the rest of the reply, the
     /// lingering close, or a client still sending.
     /// </summary>
-    internal static void Continue(Socket client, IPEndPoint remote, ReadOnlySpan<byte> rest, ServiceKind kind, HostContext host, Tracer trace, long id)
+    internal static void Continue(Socket client, IPEndPoint remote, ReadOnlySpan<byte> rest, ServiceRuntime runtime, HostContext host, Tracer trace, long id)
     {
         client.NoDelay = true;
-        _ = new TcpConnection(client, remote, new RestOfReply(rest.ToArray()), kind, host, trace, id).RunAsync();
+        _ = new TcpConnection(client, remote, new RestOfReply(rest.ToArray()), runtime, host, trace, id).RunAsync();
     }
 
     /// <summary>After the close: the slot, the counters, the narration and --once.</summary>
-    internal static void Finished(IPAddress address, HostContext host, Tracer trace, string? ending)
+    internal static void Finished(IPAddress address, ServiceRuntime runtime, HostContext host, Tracer trace, string? ending)
     {
-        host.Tracker.Unadmit(address);
+        host.Tracker.Unadmit(address, runtime.Caps);
         host.Counters.Opened();
         host.Counters.Closed();
         // Narrated after the release, so that a reader who sees close() knows the slot is free again.

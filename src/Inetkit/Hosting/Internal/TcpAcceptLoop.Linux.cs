@@ -84,7 +84,7 @@ internal sealed partial class TcpAcceptLoop
         if (!replies.TryWriteReply(_reply, out int length))
         {
             // A reply longer than the buffer: the service's own stream path writes it.
-            Hand(fd, ip, port, id, service);
+            Hand(fd, ip, port, id, (ITcpService)runtime.Service!);
             return;
         }
         nint sent;
@@ -96,26 +96,26 @@ internal sealed partial class TcpAcceptLoop
         if (sent < 0 && Marshal.GetLastPInvokeError() != LibC.EAgain)
         {
             LibC.Close(fd);
-            ReplyConnection.Finished(ip, host, trace, "(the client went away)");
+            ReplyConnection.Finished(ip, runtime, host, trace, "(the client went away)");
             return;
         }
         int done = (int)Math.Max(sent, 0);
         if (done < length || !IPAddress.IsLoopback(ip) || !DropInput(fd, dropped))
         {
-            ReplyConnection.Continue(Wrap(fd), new IPEndPoint(ip, port), _reply.AsSpan(done, length - done), kind, host, trace.For($"{Name} #{id}"), id);
+            ReplyConnection.Continue(Wrap(fd), new IPEndPoint(ip, port), _reply.AsSpan(done, length - done), runtime, host, trace.For($"{Name} #{id}"), id);
             return;
         }
         // The FIN goes with the reply, before the close: input that arrives after it draws a reset only behind both.
         _ = LibC.Shutdown(fd, LibC.ShutWr);
         LibC.Close(fd);
-        ReplyConnection.Finished(ip, host, trace, null);
+        ReplyConnection.Finished(ip, runtime, host, trace, null);
     }
 
     private void Hand(int fd, IPAddress ip, int port, long id, ITcpService handler)
     {
         Socket client = Wrap(fd);
         client.NoDelay = true;
-        _ = new TcpConnection(client, new IPEndPoint(ip, port), handler, kind, host, trace.For($"{Name} #{id}"), id).RunAsync();
+        _ = new TcpConnection(client, new IPEndPoint(ip, port), handler, runtime, host, trace.For($"{Name} #{id}"), id).RunAsync();
     }
 
     private static Socket Wrap(int fd) => new(new SafeSocketHandle(fd, ownsHandle: true));

@@ -22,20 +22,21 @@ namespace Inetkit.Hosting.Internal;
 /// tenth of a CPU), and serves a reply service alone: accept, send, close (<see cref="ReplyConnection"/>; on
 /// Linux in system calls of its own, <see cref="RunReplies"/>).
 /// </remarks>
-internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service, ServiceKind kind, HostContext host, Tracer trace)
+internal sealed partial class TcpAcceptLoop(Socket listener, ServiceRuntime runtime, HostContext host, Tracer trace)
 {
     private static long s_nextConnectionId;
 
     // Read once: a closed socket can no longer say where it was bound.
-    private readonly string _where = $"{WellKnownPorts.Name(kind)}/tcp on {listener.LocalEndPoint}";
+    private readonly string _where = $"{runtime.Name}/tcp on {listener.LocalEndPoint}";
 
     private readonly EndPoint? _local = listener.LocalEndPoint;
 
     // Owned by this loop's thread: a reply is written here and sent before the next accept.
-    private readonly byte[] _reply = service is ITcpReplyService ? new byte[ReplyConnection.BufferSize] : [];
+    private readonly byte[] _reply = runtime.Service is ITcpReplyService ? new byte[ReplyConnection.BufferSize] : [];
 
-    // Stream toxics need the service's writes as a stream: the reply services' direct paths are left aside.
-    private readonly bool _direct = host.Options.ImpairmentFor(kind).StreamDown.IsNone;
+    // Stream toxics need the service's writes as a stream, and a connection log the stream's byte counts: the reply
+    // services' direct paths are left aside for either.
+    private bool Direct => runtime.Impairment.StreamDown.IsNone && host.Options.ConnectionLog is null;
 
     // How long accepting pauses when the process is out of file descriptors: long enough for connections to
     // end and free some, short enough that clients waiting in the backlog barely notice.
@@ -46,7 +47,7 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
 
     private void Run()
     {
-        if (OperatingSystem.IsLinux() && service is ITcpReplyService replies && !trace.Enabled && _direct)
+        if (OperatingSystem.IsLinux() && runtime.Service is ITcpReplyService replies && !trace.Enabled && Direct)
         {
             RunReplies(replies);
             return;
@@ -103,7 +104,7 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
         }
     }
 
-    private string Name => $"{WellKnownPorts.Name(kind)}/tcp";
+    private string Name => $"{runtime.Name}/tcp";
 
     private void Admit(Socket client)
     {
@@ -125,35 +126,59 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ITcpService service
         }
         long id = NextId();
         Tracer connectionTrace = trace.For($"{Name} #{id}");
-        if (_direct && service is ITcpReplyService replies && replies.TryWriteReply(_reply, out int length))
+        if (runtime.Exec is { } exec)
         {
-            ReplyConnection.Serve(client, remote, _reply.AsSpan(0, length), kind, host, connectionTrace, id);
+            _ = new TcpConnection(client, remote, exec.ForConnection(client, remote, connectionTrace, host), runtime, host, connectionTrace, id).RunAsync();
+            return;
+        }
+        if (Direct && runtime.Service is ITcpReplyService replies && replies.TryWriteReply(_reply, out int length))
+        {
+            ReplyConnection.Serve(client, remote, _reply.AsSpan(0, length), runtime, host, connectionTrace, id);
             return;
         }
         client.NoDelay = true;
-        var connection = new TcpConnection(client, remote, service, kind, host, connectionTrace, id);
+        var connection = new TcpConnection(client, remote, (ITcpService)runtime.Service!, runtime, host, connectionTrace, id);
         _ = connection.RunAsync();
     }
 
-    /// <summary>Counts the client in against the caps and --once; otherwise counts and logs the refusal and says why.</summary>
+    /// <summary>
+    /// Counts the client in against the access list, the caps, the program's instances and --once; otherwise
+    /// counts and logs the refusal and says why.
+    /// </summary>
     private string? TryAdmit(IPAddress address, int port)
     {
-        if (!host.Tracker.TryAdmit(address, out string? refusal))
+        string? refusal = null;
+        RefusalReason reason = default;
+        AccessDecision access = runtime.Access.Decide(address);
+        if (!access.Allowed)
         {
-            host.RefusalLog.Log(LogLevel.Warning, $"{Name}: refused {new IPEndPoint(address, port)}: {refusal}");
+            refusal = $"refused by the access list ({access.Rule})";
+            reason = RefusalReason.AccessList;
+        }
+        else if (!host.Tracker.TryAdmit(address, runtime.Caps, runtime.Name, out refusal, out reason))
+        {
+        }
+        else if (runtime.Exec is { } exec && !exec.TryReserve())
+        {
+            host.Tracker.Unadmit(address, runtime.Caps);
+            refusal = $"{exec.Program.Instances:N0} instances of the program already run (instances)";
+            reason = RefusalReason.Instances;
         }
         else if (!host.Once.TryClaim())
         {
-            host.Tracker.Unadmit(address);
+            runtime.Exec?.Unreserve();
+            host.Tracker.Unadmit(address, runtime.Caps);
             refusal = "--once has already taken a connection";
+            reason = RefusalReason.Once;
         }
-        if (refusal is not null)
+        if (refusal is null)
         {
-            host.Counters.Refused();
-            return refusal;
+            host.Counters.Accepted();
+            return null;
         }
-        host.Counters.Accepted();
-        return null;
+        host.Counters.Refused(reason);
+        host.Refused(runtime.Name, Transport.Tcp, new IPEndPoint(address, port), reason, refusal);
+        return refusal;
     }
 
     private static long NextId() => Interlocked.Increment(ref s_nextConnectionId);

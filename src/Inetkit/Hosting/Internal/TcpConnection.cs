@@ -15,7 +15,7 @@ namespace Inetkit.Hosting.Internal;
 /// busy when the stop's grace runs out is reset instead, so that no client mistakes a cut-off exchange for a
 /// finished one. Every failure ends here, in this connection.
 /// </summary>
-internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpService service, ServiceKind kind, HostContext host, Tracer trace, long id)
+internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpService service, ServiceRuntime runtime, HostContext host, Tracer trace, long id)
 {
     // How long a closed connection waits for the client's FIN before it closes anyway.
     private static readonly TimeSpan Linger = TimeSpan.FromSeconds(2);
@@ -24,11 +24,17 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
     {
         using var abort = new CancellationTokenSource();
         var stream = new ConnectionStream(socket, host.Clock, trace);
-        var tracked = new TrackedConnection(stream, abort);
+        long started = host.Clock.GetTimestamp();
+        var tracked = new TrackedConnection(stream, abort) { Caps = runtime.Caps, IdleTicks = host.Tracker.IdleTicks(runtime.IdleTimeout) };
+        var program = service as IProgramConnection;
+        if (program is not null)
+        {
+            tracked.ActivityProbe = program.LastActivity;
+        }
         host.Tracker.Track(id, tracked);
         host.Counters.Opened();
         string? ending = null;
-        Impairment.ImpairmentSpec impairment = host.Options.ImpairmentFor(kind);
+        Impairment.ImpairmentSpec impairment = runtime.Impairment;
         await using Impairment.StreamImpairer? impairer = impairment.StreamDown.IsNone ? null
             : new Impairment.StreamImpairer(impairment.StreamDown, impairment.Seed ?? Random.Shared.Next(), host.Clock, new ConnectionStreamSink(stream, socket));
         try
@@ -61,7 +67,7 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
             }
             else
             {
-                ending = "(idle timeout)";
+                ending = program?.TimedOut == true ? "(exec timeout)" : "(idle timeout)";
             }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
@@ -85,10 +91,14 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
             if (impairer is not null)
             {
                 // A stream's toxics delay chunks; they lose, duplicate and reorder nothing (TCP would not let them).
-                host.Impairments.Add(kind, new Impairment.ImpairmentCounters { Submitted = impairer.Counters.Slices, Delayed = impairer.Counters.ChunksDelayed });
+                host.Impairments.Add(runtime.Kind, new Impairment.ImpairmentCounters { Submitted = impairer.Counters.Slices, Delayed = impairer.Counters.ChunksDelayed });
             }
             host.Tracker.Release(id, remote.Address, tracked);
             host.Counters.Closed();
+            if (host.Options.ConnectionLog is { } log)
+            {
+                log(Entry(ending, started, stream, program));
+            }
             // Narrated after the release, so that a reader who sees close() knows the slot is free again.
             if (trace.Enabled)
             {
@@ -98,6 +108,27 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
             host.Once.Served();
         }
     }
+
+    private ConnectionLogEntry Entry(string? ending, long started, ConnectionStream stream, IProgramConnection? program) => new()
+    {
+        Time = host.Clock.GetUtcNow(),
+        Service = runtime.Name,
+        Transport = Protocol.Transport.Tcp,
+        Client = ConnectionLogEntry.Normalize(remote),
+        Duration = host.Clock.GetElapsedTime(started),
+        Outcome = program?.TimedOut == true ? "timeout" : ending switch
+        {
+            null => "served",
+            "(idle timeout)" or "(exec timeout)" => "timeout",
+            "(the client went away)" => "reset",
+            "(error)" => "error",
+            _ => "stopped",
+        },
+        BytesIn = program?.BytesIn ?? stream.BytesRead,
+        BytesOut = program?.BytesOut ?? stream.BytesWritten,
+        Pid = program?.Pid,
+        Exit = program?.Exit,
+    };
 
     private void AbortiveClose()
     {

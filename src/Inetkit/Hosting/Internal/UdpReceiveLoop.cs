@@ -12,18 +12,18 @@ namespace Inetkit.Hosting.Internal;
 /// Receives datagrams on one socket and answers each as the service says, after the source policy has had its
 /// say. Allocation-free per datagram: one pinned buffer each way and one reused <see cref="SocketAddress"/>.
 /// </summary>
-internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, ServiceKind kind, HostContext host, Tracer trace)
+internal sealed class UdpReceiveLoop(Socket socket, ServiceRuntime runtime, HostContext host, Tracer trace)
 {
     // The largest UDP payload over IPv4 is 65,507 bytes and over IPv6 65,527; one buffer of 65,535 holds either.
     internal const int BufferSize = 65535;
 
     // Read once: a closed socket can no longer say where it was bound.
-    private readonly string _where = $"{WellKnownPorts.Name(kind)}/udp on {socket.LocalEndPoint}";
+    private readonly string _where = $"{runtime.Name}/udp on {socket.LocalEndPoint}";
 
     private readonly EndPoint? _local = socket.LocalEndPoint;
 
     // --impair: the replies go through these, one toward loopback and one, never duplicating, beyond it.
-    private readonly ImpairedReplies? _impaired = ImpairedReplies.For(socket, kind, host, trace);
+    private readonly ImpairedReplies? _impaired = ImpairedReplies.For(socket, runtime, host, trace);
 
     /// <summary>
     /// Runs the loop on a thread of its own, in blocking receives: a datagram service has nothing to do between
@@ -66,7 +66,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
         _impaired?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
-    private string Name => $"{WellKnownPorts.Name(kind)}/udp";
+    private string Name => $"{runtime.Name}/udp";
 
     private void Serve(ReadOnlySpan<byte> request, byte[] reply, SocketAddress from)
     {
@@ -76,28 +76,51 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
         {
             trace.Call("recvfrom", $"{BufferSize}", $"{request.Length} bytes from {source}", request, new IPEndPoint(source.ToIPAddress(), source.Port), _local);
         }
-        UdpVerdict verdict = host.Policy.Check(source, request, out int maxReply);
+        AccessDecision access = runtime.Access.Decide(source.Address);
+        if (!access.Allowed)
+        {
+            Drop(UdpVerdict.AccessDenied, source, access.Rule);
+            return;
+        }
+        UdpSourcePolicy policy = runtime.Policy;
+        UdpVerdict verdict = policy.Check(source, request, out int maxReply);
         if (verdict != UdpVerdict.Accept)
         {
             Drop(verdict, source);
+            return;
+        }
+        if (runtime.Exec is { } exec)
+        {
+            if (!exec.TryReserve())
+            {
+                Drop(UdpVerdict.InstancesExhausted, source, $"{exec.Program.Instances:N0} instances already run");
+                return;
+            }
+            if (!host.Once.TryClaim())
+            {
+                exec.Unreserve();
+                return;
+            }
+            exec.AnswerDatagram(request, from, source, maxReply, socket, policy, host, trace);
             return;
         }
         if (!host.Once.TryClaim())
         {
             return;
         }
+        var service = (IUdpService)runtime.Service!;
         if (!service.TryRespond(request, reply.AsSpan(0, Math.Min(maxReply, reply.Length)), out int replyLength))
         {
             if (trace.Enabled)
             {
-                trace.Call(kind == ServiceKind.Discard ? "(discarded; no reply)" : $"(no reply: it would be longer than the {request.Length}-byte request)");
+                trace.Call(runtime.Kind == ServiceKind.Discard ? "(discarded; no reply)" : $"(no reply: it would be longer than the {request.Length}-byte request)");
             }
             host.Once.Served();
             return;
         }
         if (_impaired is not null)
         {
-            host.Policy.Replied(source, reply.AsSpan(0, replyLength));
+            policy.Replied(source, reply.AsSpan(0, replyLength));
             host.Counters.Answered();
             _impaired.Submit(reply.AsMemory(0, replyLength), from, source.IsLoopback);
             host.Once.Served();
@@ -111,7 +134,7 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
         try
         {
             socket.SendTo(reply.AsSpan(0, replyLength), SocketFlags.None, from);
-            host.Policy.Replied(source, reply.AsSpan(0, replyLength));
+            policy.Replied(source, reply.AsSpan(0, replyLength));
             host.Counters.Answered();
         }
         catch (SocketException e)
@@ -125,11 +148,13 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
         host.Once.Served();
     }
 
-    private void Drop(UdpVerdict verdict, SourceAddress source)
+    private void Drop(UdpVerdict verdict, SourceAddress source, string? rule = null)
     {
         host.Counters.Dropped(verdict);
         string why = verdict switch
         {
+            UdpVerdict.AccessDenied => $"refused by the access list ({rule})",
+            UdpVerdict.InstancesExhausted => $"the program's instances are all busy ({rule})",
             UdpVerdict.ReservedSourcePort => $"source port {source.Port} is below 1024, where services like this one live (loop guard)",
             UdpVerdict.ServiceSourcePort => $"source port {source.Port} is an Inetkit service port (loop guard)",
             UdpVerdict.InvalidSourceAddress => "the source address is unspecified, multicast or broadcast (spoofed)",
@@ -140,6 +165,12 @@ internal sealed class UdpReceiveLoop(Socket socket, IUdpService service, Service
         if (trace.Enabled)
         {
             trace.Call($"(dropped: {why})");
+        }
+        if (verdict is UdpVerdict.AccessDenied or UdpVerdict.InstancesExhausted)
+        {
+            // A refusal, as a refused TCP client is: its own throttle, and a line in the connection log.
+            host.Refused(runtime.Name, Transport.Udp, new IPEndPoint(source.ToIPAddress(), source.Port), verdict == UdpVerdict.AccessDenied ? RefusalReason.AccessList : RefusalReason.Instances, why);
+            return;
         }
         host.DropLog.Log(LogLevel.Warning, $"{Name}: dropped a datagram from {source}: {why}");
     }
