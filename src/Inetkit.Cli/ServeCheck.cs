@@ -43,6 +43,7 @@ internal static class ServeCheck
             if (service.Kind == ServiceKind.Exec)
             {
                 Line(output, "exec", (service.Argv!, service.Origin));
+                output.WriteLine($"# program found: {Exec.ExecProgram.Find(service.Argv![0])}");
             }
             else
             {
@@ -54,10 +55,16 @@ internal static class ServeCheck
                 if (ServiceKeys.Contains(key) || (service.Kind == ServiceKind.Exec && ProgramKeys.Contains(key)))
                 {
                     (object? value, string origin) = ServiceValue(settings, service, option);
-                    if (key == "port" && value is null)
+                    (value, origin) = key switch
                     {
-                        (value, origin) = (WellKnownPorts.PortFor(service.Kind, options.PortOffset), $"default: {WellKnownPorts.WellKnown(service.Kind)} + port-offset {options.PortOffset}");
-                    }
+                        "port" when value is null => (WellKnownPorts.PortFor(service.Kind, options.PortOffset), $"default: {WellKnownPorts.WellKnown(service.Kind)} + port-offset {options.PortOffset}"),
+                        "bind" when value is string[] { Length: 0 } => (new[] { "127.0.0.1", "::1" }, "default: loopback"),
+                        "tcp" => ((definition.Transports & Transport.Tcp) != 0, origin),
+                        "udp" => ((definition.Transports & Transport.Udp) != 0, origin),
+                        "max-connections" => (definition.MaxConnections, definition.MaxConnections is null ? $"none of its own; the server's {options.MaxConnections:N0} over all services applies" : origin),
+                        "max-connections-per-source" => (definition.MaxConnectionsPerSource, definition.MaxConnectionsPerSource is null ? "none of its own; the server's applies" : origin),
+                        _ => (value, origin),
+                    };
                     Line(output, key, (value, origin));
                 }
             }
@@ -103,7 +110,7 @@ internal static class ServeCheck
     private static void Line(TextWriter output, string key, (object? Value, string Origin) setting)
     {
         string value = Toml(setting.Value);
-        output.WriteLine(value.Length == 0 ? $"# {key}: not set  ({setting.Origin})" : $"{key} = {value}  # {setting.Origin}");
+        output.WriteLine(value.Length == 0 ? $"# {key}: not set ({setting.Origin})" : $"{key} = {value}  # {setting.Origin}");
     }
 
     private static string Toml(object? value) => value switch

@@ -96,7 +96,8 @@ internal static class ServeCommand
                     ServeCheck.Print(settings, serverOptions, output);
                     return ExitCodes.Success;
                 }
-                return await ServeAsync(serverOptions, logger, output, error, cancellationToken);
+                Func<InetServerOptions>? reload = file is null ? null : () => Build(ServeConfigFile.Load(file.FullName, commandLine), logger, error);
+                return await ServeAsync(serverOptions, logger, output, reload, file?.FullName, cancellationToken);
             }
             catch (ServeConfigException e)
             {
@@ -149,6 +150,40 @@ internal static class ServeCommand
         }
     }
 
+    /// <summary>Rereads the file at each SIGHUP; a file that fails changes nothing, and one line says why.</summary>
+    private static async Task ReloadOnHangupAsync(InetServer server, System.Threading.Channels.ChannelReader<bool> hangups, Func<InetServerOptions> reload, string file, ConsoleLogger logger, TextWriter output, CancellationToken stop)
+    {
+        try
+        {
+            while (await hangups.WaitToReadAsync(stop))
+            {
+                while (hangups.TryRead(out _))
+                {
+                }
+                try
+                {
+                    InetServer.ReloadResult result = server.Reload(reload());
+                    foreach (ListenerEndpoint endpoint in result.Bound)
+                    {
+                        await output.WriteLineAsync(endpoint.ToString());
+                    }
+                    await output.FlushAsync(CancellationToken.None);
+                    logger.Say($"reloaded {file}: {Count(result.Added, "added")}, {Count(result.Removed, "removed")}, {result.Bound.Count} sockets bound, {result.Closed.Count} closed");
+                }
+                catch (Exception e) when (e is ServeConfigException or ArgumentException or BindFailedException or QuotesFileException or FormatException or Inetkit.Impairment.ImpairmentSpecException or PlatformNotSupportedException)
+                {
+                    logger.Fail($"reload refused, still serving the configuration before it: {e.Message}");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private static string Count(IReadOnlyList<string> names, string what) => names.Count == 0 ? $"none {what}" : $"{what} {string.Join(", ", names)}";
+
     private static List<ServiceSource> CommandLineServices(string[] names, string? execName)
     {
         if (names.Length > 0 && names[0] == "exec")
@@ -159,9 +194,18 @@ internal static class ServeCommand
         return [.. kinds.Select(k => new ServiceSource(WellKnownPorts.Name(k), k, null, null, "command line"))];
     }
 
-    private static async Task<int> ServeAsync(InetServerOptions options, ConsoleLogger logger, TextWriter output, TextWriter error, CancellationToken stop)
+    private static async Task<int> ServeAsync(InetServerOptions options, ConsoleLogger logger, TextWriter output, Func<InetServerOptions>? reload, string? file, CancellationToken stop)
     {
         await using InetServer server = await InetServer.StartAsync(options, stop);
+        var hangups = System.Threading.Channels.Channel.CreateUnbounded<bool>();
+        using System.Runtime.InteropServices.PosixSignalRegistration? hangup = reload is null ? null
+            : System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+            {
+                // xinetd's habit: SIGHUP rereads the file instead of ending the process.
+                context.Cancel = true;
+                hangups.Writer.TryWrite(true);
+            });
+        Task reloading = reload is null ? Task.CompletedTask : ReloadOnHangupAsync(server, hangups.Reader, reload, file!, logger, output, stop);
         foreach (ListenerEndpoint endpoint in server.Endpoints)
         {
             await output.WriteLineAsync(endpoint.ToString());
@@ -183,6 +227,8 @@ internal static class ServeCommand
         {
             logger.Say($"stopping (open connections get {options.ShutdownGrace.TotalSeconds:0.#} s to finish)");
         }
+        hangups.Writer.TryComplete();
+        await reloading;
         await server.StopAsync();
         foreach ((ServiceKind kind, Inetkit.Impairment.ImpairmentCounters c) in server.Statistics.Impairment)
         {

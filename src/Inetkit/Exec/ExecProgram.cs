@@ -41,4 +41,11 @@ public sealed record ExecProgram
     /// <exception cref="ArgumentException">The program is not found or not executable, the working directory or the user does not exist, or another user is asked for without root.</exception>
     /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
     public void Validate() => _ = ResolvedProgram.Resolve(this);
+
+    /// <summary>Where <paramref name="program"/> is: as given if it has a slash, else on the programs' fixed PATH.</summary>
+    /// <exception cref="ArgumentException">Not found or not executable.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not Linux.</exception>
+    public static string Find(string program) => OperatingSystem.IsLinux()
+        ? ProgramPath.Resolve(program, ResolvedProgram.SearchPath)
+        : throw new PlatformNotSupportedException("program services need Linux (posix_spawn with pidfd_open)");
 }

@@ -49,7 +49,11 @@ public sealed partial class InetServer
         WarnAboutExposure();
     }
 
-    private void BindService(ServiceRuntime runtime, int requested, HashSet<IPAddress> unavailable)
+    /// <param name="runtime">The service.</param>
+    /// <param name="requested">Its port (0: a free one, the same for all its sockets).</param>
+    /// <param name="unavailable">Addresses found missing on this machine (no IPv6 loopback), skipped from then on.</param>
+    /// <param name="held">Sockets a reload keeps: not bound again.</param>
+    private void BindService(ServiceRuntime runtime, int requested, HashSet<IPAddress> unavailable, HashSet<(Transport, IPAddress)>? held = null)
     {
         IReadOnlyList<IPAddress> addresses = runtime.BindAddresses(_options) ?? InetServerOptions.LoopbackAddresses;
         bool defaultAddresses = runtime.BindAddresses(_options) is null;
@@ -64,7 +68,7 @@ public sealed partial class InetServer
             }
             foreach (Transport transport in new[] { Transport.Tcp, Transport.Udp })
             {
-                if ((transports & transport) == 0)
+                if ((transports & transport) == 0 || (held?.Contains((transport, address)) ?? false))
                 {
                     continue;
                 }
@@ -177,6 +181,18 @@ public sealed partial class InetServer
 
     private void StartLoops()
     {
+        SetPolicies();
+        var once = new OnceGate(_options.Once, () => _ = StopAsync());
+        _host = new HostContext(_options, _tracker, once, _counters, _impairments, _stopping.Token);
+        foreach (Listener listener in _listeners)
+        {
+            StartLoop(listener);
+        }
+    }
+
+    /// <summary>The UDP source policies: the loop guard knows every service port, and a service with rates of its own gets buckets of its own.</summary>
+    private void SetPolicies()
+    {
         var ports = new HashSet<int>();
         foreach (ServiceKind kind in WellKnownPorts.All)
         {
@@ -193,12 +209,6 @@ public sealed partial class InetServer
             runtime.Policy = runtime.OwnPolicy
                 ? new UdpSourcePolicy(ports, runtime.Definition.UdpRate ?? _options.UdpRate, runtime.Definition.UdpGlobalRate ?? _options.UdpGlobalRate, runtime.AllowAmplification, _options.TimeProvider)
                 : policy;
-        }
-        var once = new OnceGate(_options.Once, () => _ = StopAsync());
-        _host = new HostContext(_options, _tracker, once, _counters, _impairments, _stopping.Token);
-        foreach (Listener listener in _listeners)
-        {
-            StartLoop(listener);
         }
     }
 

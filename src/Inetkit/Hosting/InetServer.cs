@@ -17,11 +17,14 @@ namespace Inetkit.Hosting;
 /// </summary>
 public sealed partial class InetServer : IAsyncDisposable
 {
-    private readonly InetServerOptions _options;
+    private InetServerOptions _options;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Listener> _listeners = [];
     private readonly List<ServiceRuntime> _services = [];
+
+    // Services a reload removed: their programs may still run, and the stop must stop them too.
+    private readonly List<ServiceRuntime> _retired = [];
     private HostContext? _host;
     private readonly List<ListenerEndpoint> _endpoints = [];
     private readonly List<Task> _loops = [];
@@ -38,7 +41,16 @@ public sealed partial class InetServer : IAsyncDisposable
     }
 
     /// <summary>Every socket listening, in start order: per service, per address, TCP before UDP.</summary>
-    public IReadOnlyList<ListenerEndpoint> Endpoints => _endpoints;
+    public IReadOnlyList<ListenerEndpoint> Endpoints
+    {
+        get
+        {
+            lock (_stopLock)
+            {
+                return [.. _endpoints];
+            }
+        }
+    }
 
     /// <summary>Completes when the server has stopped: after <see cref="StopAsync"/>, or after the one exchange of <see cref="InetServerOptions.Once"/>.</summary>
     public Task Completion => _completion.Task;
@@ -113,7 +125,7 @@ public sealed partial class InetServer : IAsyncDisposable
     {
         await Task.WhenAll(_loops);
         // Programs get SIGTERM as the stop begins and SIGKILL when the grace is over, every process group of them.
-        List<Exec.ExecRunner> programs = [.. _services.Select(s => s.Exec).OfType<Exec.ExecRunner>()];
+        List<Exec.ExecRunner> programs = [.. _services.Concat(_retired).Select(s => s.Exec).OfType<Exec.ExecRunner>()];
         programs.ForEach(p => p.TerminateAll());
         long start = TimeProvider.System.GetTimestamp();
         bool finished = await _tracker.WaitAllAsync(_options.ShutdownGrace);

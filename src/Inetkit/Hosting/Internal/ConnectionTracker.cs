@@ -12,8 +12,8 @@ internal sealed class ConnectionTracker : IDisposable
     private readonly ConcurrentDictionary<long, TrackedConnection> _open = new();
     private readonly Dictionary<IPAddress, int> _perSource = [];
     private readonly Lock _lock = new();
-    private readonly int _max;
-    private readonly int? _maxPerSource;
+    private int _max;
+    private int? _maxPerSource;
     private readonly TimeProvider _clock;
     private readonly ITimer? _idleTimer;
     private readonly Counters _counters;
@@ -73,6 +73,16 @@ internal sealed class ConnectionTracker : IDisposable
     public bool TryAdmit(IPAddress source, out string? refusal) => TryAdmit(source, null, "", out refusal, out _);
 
     public void Track(long id, TrackedConnection connection) => _open[id] = connection;
+
+    /// <summary>New caps for the clients to come (a reload); open connections keep their places.</summary>
+    public void SetCaps(int max, int? maxPerSource)
+    {
+        lock (_lock)
+        {
+            _max = max;
+            _maxPerSource = maxPerSource;
+        }
+    }
 
     /// <summary>An idle timeout in the clock's ticks, as <see cref="TrackedConnection.IdleTicks"/> holds it.</summary>
     public long IdleTicks(TimeSpan idleTimeout) => idleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : (long)(idleTimeout.TotalSeconds * _clock.TimestampFrequency);

@@ -4,16 +4,26 @@ namespace Inetkit.Hosting.Internal;
 
 /// <summary>What every listener loop of one server shares.</summary>
 internal sealed class HostContext(
-    InetServerOptions options,
+    InetServerOptions first,
     ConnectionTracker tracker,
     OnceGate once,
     Counters counters,
     ImpairmentLedger impairments,
     CancellationToken stopping)
 {
-    public InetServerOptions Options => options;
+    private InetServerOptions _options = first;
 
-    public TimeProvider Clock => options.TimeProvider;
+    // A reload changes limits, not the logger or the clock: these are the first start's.
+    private readonly TimeProvider _clock = first.TimeProvider;
+
+    /// <summary>The server's options; a reload replaces them, for the clients to come.</summary>
+    public InetServerOptions Options
+    {
+        get => Volatile.Read(ref _options);
+        set => Volatile.Write(ref _options, value);
+    }
+
+    public TimeProvider Clock => _clock;
 
     public ConnectionTracker Tracker => tracker;
 
@@ -28,13 +38,13 @@ internal sealed class HostContext(
     public CancellationToken Stopping => stopping;
 
     /// <summary>Datagrams dropped by the source policy: a flood of them must not become a flood of log lines.</summary>
-    public LogThrottle DropLog { get; } = new(options.Logger, options.TimeProvider, TimeSpan.FromSeconds(10));
+    public LogThrottle DropLog { get; } = new(first.Logger, first.TimeProvider, TimeSpan.FromSeconds(10));
 
     /// <summary>Connections refused, a throttle per reason, so that a flood refused by the access list cannot hide a full cap.</summary>
-    private readonly LogThrottle[] _refusalLogs = [.. Enum.GetValues<RefusalReason>().Select(_ => new LogThrottle(options.Logger, options.TimeProvider, TimeSpan.FromSeconds(10)))];
+    private readonly LogThrottle[] _refusalLogs = [.. Enum.GetValues<RefusalReason>().Select(_ => new LogThrottle(first.Logger, first.TimeProvider, TimeSpan.FromSeconds(10)))];
 
     /// <summary>Socket and service errors that could repeat for every client.</summary>
-    public LogThrottle ErrorLog { get; } = new(options.Logger, options.TimeProvider, TimeSpan.FromSeconds(10));
+    public LogThrottle ErrorLog { get; } = new(first.Logger, first.TimeProvider, TimeSpan.FromSeconds(10));
 
     public void Warn(string message) => ErrorLog.Log(LogLevel.Warning, message);
 
@@ -42,9 +52,9 @@ internal sealed class HostContext(
     public void Refused(string service, Protocol.Transport transport, System.Net.IPEndPoint client, RefusalReason reason, string why)
     {
         _refusalLogs[(int)reason].Log(LogLevel.Warning, $"{service}/{(transport == Protocol.Transport.Tcp ? "tcp" : "udp")}: refused {ConnectionLogEntry.Normalize(client)}: {why}");
-        options.ConnectionLog?.Invoke(new ConnectionLogEntry
+        Options.ConnectionLog?.Invoke(new ConnectionLogEntry
         {
-            Time = options.TimeProvider.GetUtcNow(),
+            Time = _clock.GetUtcNow(),
             Service = service,
             Transport = transport,
             Client = ConnectionLogEntry.Normalize(client),
