@@ -11,7 +11,19 @@ internal static class CliErrors
 {
     public static int Report(Exception exception, TextWriter error)
     {
-        (string message, int code) = exception switch
+        (string message, int code) = Describe(exception);
+        error.WriteLine($"inetkit: {message}");
+        if (Environment.GetEnvironmentVariable("INETKIT_DEBUG") == "1")
+        {
+            error.WriteLine(exception);
+        }
+        return code;
+    }
+
+    /// <summary>The one line and the exit code for <paramref name="exception"/>.</summary>
+    public static (string Message, int Code) Describe(Exception exception)
+    {
+        return exception switch
         {
             BindFailedException { Reason: BindFailure.AddressInUse } e =>
                 ($"cannot listen on {e.EndPoint} ({Name(e)}): address already in use; stop whatever holds it (ss -lntup shows it) or choose another port with --port or --port-offset", ExitCodes.Failure),
@@ -39,12 +51,6 @@ internal static class CliErrors
             SocketException e => ($"socket error: {e.Message}", ExitCodes.Failure),
             _ => ($"unexpected error: {exception.GetType().Name}: {exception.Message}", ExitCodes.Failure),
         };
-        error.WriteLine($"inetkit: {message}");
-        if (Environment.GetEnvironmentVariable("INETKIT_DEBUG") == "1")
-        {
-            error.WriteLine(exception);
-        }
-        return code;
     }
 
     private static string Name(BindFailedException e) => $"{e.ServiceName}/{(e.Transport == Transport.Tcp ? "tcp" : "udp")}";

@@ -59,8 +59,8 @@ internal static class ServeCheck
                     {
                         "port" when value is null => (WellKnownPorts.PortFor(service.Kind, options.PortOffset), $"default: {WellKnownPorts.WellKnown(service.Kind)} + port-offset {options.PortOffset}"),
                         "bind" when value is string[] { Length: 0 } => (new[] { "127.0.0.1", "::1" }, "default: loopback"),
-                        "tcp" => ((definition.Transports & Transport.Tcp) != 0, origin),
-                        "udp" => ((definition.Transports & Transport.Udp) != 0, origin),
+                        "tcp" => ((definition.Transports & Transport.Tcp) != 0, TransportsOrigin(settings, service)),
+                        "udp" => ((definition.Transports & Transport.Udp) != 0, TransportsOrigin(settings, service)),
                         "max-connections" => (definition.MaxConnections, definition.MaxConnections is null ? $"none of its own; the server's {options.MaxConnections:N0} over all services applies" : origin),
                         "max-connections-per-source" => (definition.MaxConnectionsPerSource, definition.MaxConnectionsPerSource is null ? "none of its own; the server's applies" : origin),
                         _ => (value, origin),
@@ -73,6 +73,14 @@ internal static class ServeCheck
                 output.WriteLine($"# access list of its own: allow [{string.Join(", ", access.Allow)}], deny [{string.Join(", ", access.Deny)}]");
             }
         }
+    }
+
+    /// <summary>tcp and udp are read together: whichever was given decides both.</summary>
+    private static string TransportsOrigin(ServeSettings settings, ServiceSource service)
+    {
+        Setting<bool> tcp = settings.Service(service, o => o.Tcp);
+        Setting<bool> udp = settings.Service(service, o => o.Udp);
+        return tcp.Given ? tcp.Origin : udp.Given ? udp.Origin : "default: both";
     }
 
     private static (object? Value, string Origin) ServerValue(ServeSettings settings, Option option) =>

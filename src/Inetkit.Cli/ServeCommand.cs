@@ -104,6 +104,13 @@ internal static class ServeCommand
                 logger.Fail(e.Message);
                 return ExitCodes.Failure;
             }
+            catch (Exception e) when (json)
+            {
+                // --log-format json: the error is a log line like any other.
+                (string message, int code) = CliErrors.Describe(e);
+                logger.Fail(message);
+                return code;
+            }
             catch (Exception e)
             {
                 return CliErrors.Report(e, error);

@@ -84,7 +84,7 @@ internal sealed class ProgramConnection(ExecRunner runner, Socket client, IPEndP
             }
         });
         ChildExit exit = await child.Exited;
-        Exit = exit.ExitCode is { } code ? $"exit({code})" : exit.Signal is { } signal ? ChildExit.SignalName(signal) : "unknown";
+        Exit = exit.Brief;
         _last = TcpInfo.Read(client.SafeHandle);
         LibC.SetNonBlocking(fd, true);
         cancellationToken.ThrowIfCancellationRequested();

@@ -73,7 +73,7 @@ internal static class ProgramDatagram
                 await WriteInputAsync(ours, datagram);
                 (int length, long total) = await output;
                 ChildExit exit = await child.Exited;
-                exitText = exit.ExitCode is { } code ? $"exit({code})" : exit.Signal is { } signal ? ChildExit.SignalName(signal) : "unknown";
+                exitText = exit.Brief;
                 if (timedOut)
                 {
                     outcome = "timeout";

@@ -84,6 +84,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    public const int SigHup = 1;
     public const int SigInt = 2;
     public const int SigTerm = 15;
 
