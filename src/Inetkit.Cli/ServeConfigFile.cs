@@ -141,6 +141,10 @@ internal static class ServeConfigFile
             {
                 throw Error(path, at, $"'{key}' is about the whole server: put it in [defaults]");
             }
+            if (key is "name" or "config" or "check")
+            {
+                throw Error(path, at, key == "name" ? $"{header}: a service's name is its table's: [service.NAME]" : $"'{key}' is a command-line option, not a key");
+            }
             if (key == "exec")
             {
                 table.Exec = Strings(path, key, value) is { Count: > 0 } argv ? argv : throw Error(path, value.Span.Start, "exec = [...] needs the program and its arguments: exec = [\"/usr/bin/python3\", \"/srv/qotd.py\"]");

@@ -300,6 +300,28 @@ public sealed class ExecConnectionTests : IDisposable
         Assert.Contains(trace.Lines, l => l.Contains("killed by SIGTERM", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Stop_AProgramThatIgnoresSigterm_GetsSigkillWhenTheGraceIsOver()
+    {
+        using var timeout = TestTimeout.Create();
+        string stubborn = _programs.Write("stubborn.py", """
+            #!/usr/bin/env python3
+            import signal, sys
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            print("ready", flush=True)
+            sys.stdin.read()
+            """);
+        var log = new Recorder<ConnectionLogEntry>();
+        InetServer server = await Programs.ServeAsync(new ExecProgram { Argv = [stubborn] }, configure: o => o with { ShutdownGrace = TimeSpan.FromMilliseconds(300), ConnectionLog = log.Add });
+        using Socket client = await Net.ConnectAsync(server.GetEndPoint("prog", Transport.Tcp), timeout.Token);
+        Assert.Equal("ready\n", Encoding.ASCII.GetString(await Net.ReadExactlyAsync(client, 6, timeout.Token)));
+
+        await server.StopAsync().WaitAsync(timeout.Token);
+        ConnectionLogEntry entry = await log.WaitForAsync(_ => true, timeout.Token);
+        Assert.Equal("SIGKILL", entry.Exit);
+        Assert.True(Programs.IsGone(entry.Pid!.Value));
+    }
+
     private static async Task AssertEchoes(Socket socket, CancellationToken cancellationToken)
     {
         await Net.SendAllAsync(socket, "ping\n"u8.ToArray(), cancellationToken);
