@@ -34,6 +34,7 @@ internal static class CliErrors
             BindFailedException e => ($"cannot listen on {e.EndPoint} ({Name(e)}): {e.InnerException?.Message ?? e.Message}", ExitCodes.Failure),
             QuotesFileException e => (e.Message, ExitCodes.Failure),
             Exec.ExecFailedException e => (e.Message, ExitCodes.Failure),
+            Hosting.Systemd.SocketActivationException e => (e.Message, ExitCodes.Failure),
             PlatformNotSupportedException e => (e.Message, ExitCodes.Failure),
             ClientException e => (e.Message, e.Failure switch
             {

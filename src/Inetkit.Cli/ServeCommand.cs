@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Inetkit.Hosting;
+using Inetkit.Hosting.Systemd;
 using Inetkit.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -86,17 +87,19 @@ internal static class ServeCommand
             try
             {
                 var commandLine = new ServeLayer(options, parsed, "command line");
+                // Taken once: a reload serves the same sockets systemd passed at start.
+                IReadOnlyList<ActivatedSocket>? activated = parsed.GetValue(check) ? null : SocketActivation.Take() is { Count: > 0 } passed ? passed : null;
                 FileInfo? file = parsed.GetValue(config);
                 ServeSettings settings = file is null
                     ? new ServeSettings(commandLine, null, CommandLineServices(parsed.GetValue(services) ?? [], parsed.GetValue(options.Name)))
                     : ServeConfigFile.Load(file.FullName, commandLine);
-                InetServerOptions serverOptions = Build(settings, logger, error);
+                InetServerOptions serverOptions = Build(settings, logger, error) with { ActivatedSockets = activated };
                 if (parsed.GetValue(check))
                 {
                     ServeCheck.Print(settings, serverOptions, output);
                     return ExitCodes.Success;
                 }
-                Func<InetServerOptions>? reload = file is null ? null : () => Build(ServeConfigFile.Load(file.FullName, commandLine), logger, error);
+                Func<InetServerOptions>? reload = file is null ? null : () => Build(ServeConfigFile.Load(file.FullName, commandLine), logger, error) with { ActivatedSockets = activated };
                 return await ServeAsync(serverOptions, logger, output, reload, file?.FullName, cancellationToken);
             }
             catch (ServeConfigException e)
@@ -158,7 +161,7 @@ internal static class ServeCommand
     }
 
     /// <summary>Rereads the file at each SIGHUP; a file that fails changes nothing, and one line says why.</summary>
-    private static async Task ReloadOnHangupAsync(InetServer server, System.Threading.Channels.ChannelReader<bool> hangups, Func<InetServerOptions> reload, string file, ConsoleLogger logger, TextWriter output, CancellationToken stop)
+    private static async Task ReloadOnHangupAsync(InetServer server, System.Threading.Channels.ChannelReader<bool> hangups, Func<InetServerOptions> reload, string file, ConsoleLogger logger, TextWriter output, SystemdNotifier systemd, CancellationToken stop)
     {
         try
         {
@@ -167,6 +170,7 @@ internal static class ServeCommand
                 while (hangups.TryRead(out _))
                 {
                 }
+                systemd.Reloading();
                 try
                 {
                     InetServer.ReloadResult result = server.Reload(reload());
@@ -177,10 +181,34 @@ internal static class ServeCommand
                     await output.FlushAsync(CancellationToken.None);
                     logger.Say($"reloaded {file}: {Count(result.Added, "added")}, {Count(result.Removed, "removed")}, {result.Bound.Count} sockets bound, {result.Closed.Count} closed");
                 }
-                catch (Exception e) when (e is ServeConfigException or ArgumentException or BindFailedException or QuotesFileException or FormatException or Inetkit.Impairment.ImpairmentSpecException or PlatformNotSupportedException)
+                catch (Exception e) when (e is ServeConfigException or ArgumentException or BindFailedException or QuotesFileException or FormatException or Inetkit.Impairment.ImpairmentSpecException or PlatformNotSupportedException or SocketActivationException)
                 {
                     logger.Fail($"reload refused, still serving the configuration before it: {e.Message}");
                 }
+                systemd.Ready(Status(server));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>systemctl status's line: what serves and how busy it is.</summary>
+    private static string Status(InetServer server)
+    {
+        InetServerStatistics s = server.Statistics;
+        return $"serving {server.Endpoints.Count} sockets; {s.ConnectionsOpen:N0} connections open, {s.ConnectionsAccepted:N0} accepted, {s.DatagramsAnswered:N0} datagrams answered";
+    }
+
+    private static async Task KeepStatusAsync(InetServer server, SystemdNotifier systemd, CancellationToken cancellationToken)
+    {
+        using var every = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        try
+        {
+            while (await every.WaitForNextTickAsync(cancellationToken))
+            {
+                systemd.Status(Status(server));
             }
         }
         catch (OperationCanceledException)
@@ -204,6 +232,7 @@ internal static class ServeCommand
     private static async Task<int> ServeAsync(InetServerOptions options, ConsoleLogger logger, TextWriter output, Func<InetServerOptions>? reload, string? file, CancellationToken stop)
     {
         await using InetServer server = await InetServer.StartAsync(options, stop);
+        using var systemd = new SystemdNotifier();
         var hangups = System.Threading.Channels.Channel.CreateUnbounded<bool>();
         using System.Runtime.InteropServices.PosixSignalRegistration? hangup = reload is null ? null
             : System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
@@ -212,7 +241,10 @@ internal static class ServeCommand
                 context.Cancel = true;
                 hangups.Writer.TryWrite(true);
             });
-        Task reloading = reload is null ? Task.CompletedTask : ReloadOnHangupAsync(server, hangups.Reader, reload, file!, logger, output, stop);
+        Task reloading = reload is null ? Task.CompletedTask : ReloadOnHangupAsync(server, hangups.Reader, reload, file!, logger, output, systemd, stop);
+        systemd.Ready(Status(server));
+        using var statusTicks = new CancellationTokenSource();
+        Task status = systemd.Enabled ? KeepStatusAsync(server, systemd, statusTicks.Token) : Task.CompletedTask;
         foreach (ListenerEndpoint endpoint in server.Endpoints)
         {
             await output.WriteLineAsync(endpoint.ToString());
@@ -234,8 +266,11 @@ internal static class ServeCommand
         {
             logger.Say($"stopping (open connections get {options.ShutdownGrace.TotalSeconds:0.#} s to finish)");
         }
+        systemd.Stopping(Status(server));
         hangups.Writer.TryComplete();
         await reloading;
+        await statusTicks.CancelAsync();
+        await status;
         await server.StopAsync();
         foreach ((ServiceKind kind, Inetkit.Impairment.ImpairmentCounters c) in server.Statistics.Impairment)
         {

@@ -17,10 +17,19 @@ public sealed partial class InetServer
 
     private const int ListenBacklog = 512;
 
-    private sealed record Listener(Socket Socket, ServiceRuntime Runtime, Transport Transport, Tracer Trace);
+    private sealed record Listener(Socket Socket, ServiceRuntime Runtime, Transport Transport, Tracer Trace)
+    {
+        /// <summary>Passed by systemd, not bound here: a reload keeps it as long as its service stays.</summary>
+        public bool Activated { get; init; }
+    }
 
     private void BindAll()
     {
+        if (_options.ActivatedSockets is { } activated)
+        {
+            AdoptAll(activated);
+            return;
+        }
         var unavailable = new HashSet<IPAddress>();
         foreach (ServiceDefinition definition in _options.ResolveDefinitions())
         {
@@ -147,6 +156,47 @@ public sealed partial class InetServer
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Serves the sockets systemd passed, each by the service its name names, as if bound here.</summary>
+    private void AdoptAll(IReadOnlyList<Systemd.ActivatedSocket> activated)
+    {
+        var runtimes = new Dictionary<string, ServiceRuntime>(StringComparer.OrdinalIgnoreCase);
+        foreach (ServiceDefinition definition in _options.ResolveDefinitions())
+        {
+            runtimes[definition.Name] = new ServiceRuntime(definition, _options);
+        }
+        foreach (Systemd.ActivatedSocket socket in activated)
+        {
+            string name = Systemd.SocketActivation.ServiceOf(socket);
+            if (!runtimes.TryGetValue(name, out ServiceRuntime? runtime))
+            {
+                throw new Systemd.SocketActivationException($"socket '{socket.Name}' passed by systemd names no service here (services: {string.Join(", ", runtimes.Keys)}); set its unit's FileDescriptorName= to one of them");
+            }
+            if ((runtime.Transports(_options) & socket.Transport) == 0)
+            {
+                throw new Systemd.SocketActivationException($"socket '{socket.Name}' passed by systemd is {(socket.Transport == Transport.Tcp ? "TCP" : "UDP")}, which {runtime.Name} is not configured to serve");
+            }
+            if (!_services.Contains(runtime))
+            {
+                _services.Add(runtime);
+            }
+            var trace = new Tracer(TraceSink.Create(_options.Trace, _options.TraceEvents, _options.TimeProvider), $"{runtime.Name}/{(socket.Transport == Transport.Tcp ? "tcp" : "udp")}");
+            if (trace.Enabled)
+            {
+                trace.Call($"(listening on {socket.Socket.LocalEndPoint}, passed by systemd as '{socket.Name}')");
+            }
+            if (socket.Transport == Transport.Udp)
+            {
+                UdpReceiveLoop.DisableConnectionReset(socket.Socket);
+            }
+            _listeners.Add(new Listener(socket.Socket, runtime, socket.Transport, trace) { Activated = true });
+            _endpoints.Add(new ListenerEndpoint(runtime.Kind, socket.Transport, (IPEndPoint)socket.Socket.LocalEndPoint!) { Name = runtime.Name });
+        }
+        if (_listeners.Count == 0)
+        {
+            throw new Systemd.SocketActivationException("systemd passed no sockets");
         }
     }
 

@@ -62,6 +62,17 @@ public sealed partial class InetServer
                     }
                     runtimes.Add(runtime);
                     List<Listener> mine = [.. _listeners.Take(mark).Where(l => l.Runtime == runtime)];
+                    if (mine.Any(l => l.Activated))
+                    {
+                        // systemd owns where these listen: the service keeps the sockets it was given.
+                        kept.UnionWith(mine);
+                        continue;
+                    }
+                    if (options.ActivatedSockets is not null)
+                    {
+                        // Under socket activation a service systemd gave no socket is not started, then or now.
+                        continue;
+                    }
                     int port = runtime.RequestedPort(options);
                     if (port == 0 && mine.Count > 0)
                     {

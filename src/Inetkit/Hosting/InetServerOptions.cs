@@ -21,6 +21,12 @@ public sealed record InetServerOptions
     /// </summary>
     public IReadOnlyList<ServiceDefinition>? Definitions { get; init; }
 
+    /// <summary>
+    /// Sockets systemd passed (<see cref="Systemd.SocketActivation.Take"/>): when set, each is served by the service its
+    /// name names, over the transport its type says, and nothing is bound; a service no socket names is not started.
+    /// </summary>
+    public IReadOnlyList<Systemd.ActivatedSocket>? ActivatedSockets { get; init; }
+
     /// <summary>Who may use every service that has no access list of its own (<c>--allow</c>, <c>--deny</c>); everyone by default.</summary>
     public AccessList Access { get; init; } = AccessList.Open;
 

@@ -4,6 +4,9 @@ namespace Inetkit.Interop.Linux;
 // its stdin and stdout expects blocking reads, as every inetd child does.
 internal static partial class LibC
 {
+    public const int FSetFd = 2;
+    public const int FdCloExec = 1;
+
     /// <summary>Sets or clears O_NONBLOCK on <paramref name="fd"/>; false if the kernel refused.</summary>
     public static bool SetNonBlocking(int fd, bool nonBlocking)
     {
