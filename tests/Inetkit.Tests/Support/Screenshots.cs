@@ -11,7 +11,7 @@ internal static class Screenshots
 
     public static async Task WriteAsync(BrowserPage page, string name)
     {
-        string? docs = Environment.GetEnvironmentVariable("INETKIT_SCREENSHOTS") == "docs" ? Path.Combine(RepositoryRoot(), "docs") : null;
+        string? docs = Environment.GetEnvironmentVariable("INETKIT_SCREENSHOTS") == "docs" ? Path.Combine(Repository.Root, "docs") : null;
         string directory = docs ?? Directory.CreateTempSubdirectory("inetkit-screenshot-").FullName;
         string path = Path.Combine(directory, name);
         try
@@ -32,17 +32,5 @@ internal static class Screenshots
                 Directory.Delete(directory, recursive: true);
             }
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? at = new(AppContext.BaseDirectory); at is not null; at = at.Parent)
-        {
-            if (File.Exists(Path.Combine(at.FullName, "Inetkit.slnx")))
-            {
-                return at.FullName;
-            }
-        }
-        throw new DirectoryNotFoundException($"no Inetkit.slnx above {AppContext.BaseDirectory}");
     }
 }
