@@ -26,6 +26,11 @@ internal static class ServeConfigChecks
                 {
                     throw new ServeConfigException(path, line, column, $"{service.Origin}: a program needs a port: port = 12345");
                 }
+                if (settings.Definition(service).Impairment is { IsNone: false })
+                {
+                    (int l, int c) = Where("impair");
+                    throw new ServeConfigException(path, l, c, $"{service.Origin}: a program's traffic cannot be impaired (its socket is its own): put inetkit proxy --impair in front of it");
+                }
                 ExecProgram program = settings.Definition(service).Program!;
                 try
                 {

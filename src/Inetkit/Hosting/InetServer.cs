@@ -242,6 +242,7 @@ public sealed partial class InetServer : IAsyncDisposable
                 _ when d.Program?.Timeout <= TimeSpan.Zero => "the exec timeout must be positive",
                 _ when d.UdpRate <= 0 || d.UdpGlobalRate <= 0 => "UDP rates must be positive",
                 _ when d.Transports is { } t && (t & Transport.Both) == Transport.None => "TCP, UDP or both are needed",
+                _ when d.Kind == ServiceKind.Exec && d.Impairment is { IsNone: false } => "a program's traffic cannot be impaired (its socket is its own; put inetkit proxy --impair in front of it)",
                 _ => "",
             };
             if (problem.Length > 0)

@@ -31,6 +31,7 @@ public sealed class ServeConfigFileTests : IDisposable
     [InlineData("[service.p]\nexec = [\"/bin/cat\"]\nport = 0\nuser = \"no-such-user-here\"\n", "4:1: [service.p]: user 'no-such-user-here' does not exist")]
     [InlineData("[service.p]\nexec = []\nport = 0\n", "2:8: exec = [...] needs the program")]
     [InlineData("[service.echo]\nexec = [\"/bin/cat\"]\nport = 0\n", "1:1: [service.echo] is the built-in echo's name")]
+    [InlineData("[service.p]\nexec = [\"/bin/cat\"]\nport = 0\nimpair = \"loss=5%\"\n", "4:1: [service.p]: a program's traffic cannot be impaired")]
     [InlineData("[service.echo]\nname = \"other\"\n", "2:1: [service.echo]: a service's name is its table's")]
     public async Task AFileServeCannotServe_OneLineWithFileLineAndColumn_ExitOne(string toml, string expected)
     {

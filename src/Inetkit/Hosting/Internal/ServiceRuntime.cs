@@ -52,7 +52,8 @@ internal sealed class ServiceRuntime
     public void Apply(ServiceDefinition definition, InetServerOptions options)
     {
         Definition = definition;
-        Impairment = definition.Impairment ?? options.ImpairmentFor(definition.Kind);
+        // A program holds its socket itself, so nothing of ours is between it and the client to impair.
+        Impairment = definition.Kind == ServiceKind.Exec ? ImpairmentSpec.None : definition.Impairment ?? options.ImpairmentFor(definition.Kind);
         Access = definition.Access ?? options.Access;
         IdleTimeout = definition.IdleTimeout ?? options.IdleTimeout;
         AllowAmplification = definition.AllowAmplification ?? options.AllowAmplification;
