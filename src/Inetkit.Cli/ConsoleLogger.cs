@@ -96,7 +96,7 @@ internal sealed class ConsoleLogger(TextWriter error, LogLevel minimum, bool jso
         }
         if (entry.Exit is { } exit)
         {
-            line.Append($" exit={exit}");
+            line.Append(exit.StartsWith("exit(", StringComparison.Ordinal) ? $" exit={exit[5..^1]}" : $" signal={exit}");
         }
         Write(line.ToString());
     }
@@ -122,7 +122,8 @@ internal sealed class ConsoleLogger(TextWriter error, LogLevel minimum, bool jso
     private static string JsonLine(Action<Utf8JsonWriter> write)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        // Relaxed: a log line is not HTML, and '+' or '<' in a message should read as themselves.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             write(writer);

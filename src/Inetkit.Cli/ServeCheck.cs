@@ -117,7 +117,7 @@ internal static class ServeCheck
 
     private static void Line(TextWriter output, string key, (object? Value, string Origin) setting)
     {
-        string value = Toml(setting.Value);
+        string value = setting.Value is ICollection { Count: 0 } ? "" : Toml(setting.Value);
         output.WriteLine(value.Length == 0 ? $"# {key}: not set ({setting.Origin})" : $"{key} = {value}  # {setting.Origin}");
     }
 

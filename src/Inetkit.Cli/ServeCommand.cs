@@ -93,6 +93,9 @@ internal static class ServeCommand
                 ServeSettings settings = file is null
                     ? new ServeSettings(commandLine, null, CommandLineServices(parsed.GetValue(services) ?? [], parsed.GetValue(options.Name)))
                     : ServeConfigFile.Load(file.FullName, commandLine);
+                // The file may say how to log too (the command line, already read, still wins).
+                json = settings.Server(o => o.LogFormat).Value == "json";
+                logger = new ConsoleLogger(error, settings.Server(o => o.Verbose).Value ? LogLevel.Debug : LogLevel.Information, json);
                 InetServerOptions serverOptions = Build(settings, logger, error) with { ActivatedSockets = activated };
                 if (parsed.GetValue(check))
                 {
@@ -252,7 +255,7 @@ internal static class ServeCommand
         await output.FlushAsync(CancellationToken.None);
         if (!options.Once)
         {
-            logger.Say($"serving {server.Endpoints.Count} sockets; Ctrl+C stops");
+            logger.Say($"serving {server.Endpoints.Count} socket{(server.Endpoints.Count == 1 ? "" : "s")}; Ctrl+C stops");
             foreach (ServiceDefinition d in options.ResolveDefinitions().Where(d => !(d.Impairment ?? options.ImpairmentFor(d.Kind)).IsNone))
             {
                 logger.Say($"impairing what {d.Name} sends: {(d.Impairment ?? options.ImpairmentFor(d.Kind)).Describe(Inetkit.Impairment.Direction.Down)}");

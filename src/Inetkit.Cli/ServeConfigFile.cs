@@ -168,7 +168,8 @@ internal static class ServeConfigFile
             ParseResult parsed = command.Parse(tokens);
             if (parsed.Errors.Count > 0)
             {
-                throw Error(path, value.Span.Start, $"{key}: {parsed.Errors[0].Message}");
+                string message = parsed.Errors[0].Message;
+                throw Error(path, value.Span.Start, message.StartsWith("--" + key, StringComparison.Ordinal) ? message : $"{key}: {message}");
             }
             table.Tokens.AddRange(tokens);
         }
@@ -200,6 +201,11 @@ internal static class ServeConfigFile
         IEnumerable<ValueSyntax> values = value is ArraySyntax array
             ? list ? array.Items.Select(i => i.Value!) : throw Error(path, value.Span.Start, $"{key} takes one value, not a list")
             : [value];
+        if (value is ArraySyntax { Items.ChildrenCount: 0 })
+        {
+            // xinetd reads an empty only_from as "nobody"; a list that says nothing must not silently mean "everyone".
+            throw Error(path, value.Span.Start, $"{key} = []: an empty list says nothing; leave the key out for its default{(key == "allow" ? ", or deny = [\"0.0.0.0/0\", \"::/0\"] to let no one in" : "")}");
+        }
         var tokens = new List<string>();
         foreach (ValueSyntax one in values)
         {

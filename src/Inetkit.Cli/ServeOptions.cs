@@ -99,7 +99,7 @@ internal sealed class ServeOptions
 
     public Option<int> Instances { get; } = new("--instances")
     {
-        Description = $"A program service's processes at once; further clients are refused at once, datagrams dropped and counted (default {Exec.ExecProgram.DefaultInstances})",
+        Description = $"A program service's processes at once; further clients are refused at once, datagrams dropped and counted",
         DefaultValueFactory = _ => Exec.ExecProgram.DefaultInstances,
         HelpName = "N",
     };

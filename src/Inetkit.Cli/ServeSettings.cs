@@ -87,9 +87,10 @@ internal sealed class ServeSettings(ServeLayer commandLine, ServeLayer? defaults
         {
             impairment = ImpairArguments.Parse(own.Value, transports).All;
         }
+        // Each list on its own, the command line's first: --allow on the command line replaces every allow list
+        // and leaves each table's deny list standing.
         Setting<string[]> allow = Service(service, o => o.Allow);
         Setting<string[]> deny = Service(service, o => o.Deny);
-        bool ownAccess = service.Table is { } table && !commandLine.Gives(o => o.Allow) && !commandLine.Gives(o => o.Deny) && (table.Gives(o => o.Allow) || table.Gives(o => o.Deny));
         return new ServiceDefinition
         {
             Name = service.Name,
@@ -105,7 +106,7 @@ internal sealed class ServeSettings(ServeLayer commandLine, ServeLayer? defaults
             UdpGlobalRate = Own(service, o => o.UdpGlobalRate)?.Value,
             AllowAmplification = Own(service, o => o.AllowAmplification)?.Value,
             Impairment = impairment,
-            Access = ownAccess ? Access(allow.Value, deny.Value) : null,
+            Access = Access(allow.Value, deny.Value),
         };
     }
 

@@ -21,10 +21,10 @@ internal readonly record struct ChildExit(int? ExitCode, int? Signal, TimeSpan D
         _ => $"signal {signal}",
     };
 
-    /// <summary><c>exit(0) after 12 ms</c>, <c>killed by SIGKILL after 1,003 ms</c>.</summary>
     /// <summary>How it ended, as the connection log says it: <c>exit(0)</c>, <c>SIGKILL</c>, <c>unknown</c>.</summary>
     public string Brief => ExitCode is { } code ? $"exit({code})" : Signal is { } signal ? SignalName(signal) : "unknown";
 
+    /// <summary><c>exit(0) after 12 ms</c>, <c>killed by SIGKILL after 1,003 ms</c>.</summary>
     public override string ToString()
     {
         string after = $"after {(long)Duration.TotalMilliseconds:N0} ms";

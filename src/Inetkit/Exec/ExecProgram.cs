@@ -22,7 +22,10 @@ public sealed record ExecProgram
     /// <summary>Processes of this service at once; a client over it is refused at once, a datagram dropped and counted.</summary>
     public int Instances { get; init; } = DefaultInstances;
 
-    /// <summary>The default <see cref="Instances"/>: 60, as Debian's shipped xinetd.conf sets for every service.</summary>
+    /// <summary>
+    /// The default <see cref="Instances"/>: 60. xinetd's own default is unlimited (Debian's xinetd.conf sets none);
+    /// a bound is safer, and this one sits near upstream xinetd's sample (50) and openSUSE's (30) with room for a class.
+    /// </summary>
     public const int DefaultInstances = 60;
 
     /// <summary>A process still running after this long gets SIGTERM, and SIGKILL a second later (its whole process group). Null: no limit.</summary>

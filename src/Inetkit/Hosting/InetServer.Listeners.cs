@@ -212,6 +212,16 @@ public sealed partial class InetServer
 
     private void WarnAboutExposure()
     {
+        foreach (ListenerEndpoint program in _endpoints.Where(e => e.Service == ServiceKind.Exec && !IPAddress.IsLoopback(e.EndPoint.Address)).DistinctBy(e => e.Name))
+        {
+            ServiceRuntime runtime = _services.First(s => s.Name == program.Name);
+            if (runtime.Access.IsOpen)
+            {
+#pragma warning disable CA1848, CA2254
+                _options.Logger.LogWarning($"program service {program.Name} is reachable beyond loopback on {program.EndPoint.Address} with no access list: anyone who can reach it runs {runtime.Exec?.Program.Argv[0]}; give it --allow or --deny");
+#pragma warning restore CA1848, CA2254
+            }
+        }
         var exposed = _endpoints.Where(e => e.Transport == Transport.Udp && !IPAddress.IsLoopback(e.EndPoint.Address)).Select(e => e.EndPoint.Address).Distinct().ToList();
         if (exposed.Count == 0)
         {

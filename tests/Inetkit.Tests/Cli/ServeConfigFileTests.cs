@@ -12,10 +12,10 @@ public sealed class ServeConfigFileTests : IDisposable
     [Theory]
     [InlineData("[service.echo]\nmax-conections = 3\n", "2:1: unknown key 'max-conections'")]
     [InlineData("[service.echo]\nport = \"x\"\n", "2:8: port must be a whole number")]
-    [InlineData("[service.echo]\nport = 70000\n", "2:8: port: --port 70000 is out of range (0-65535)")]
-    [InlineData("[defaults]\nmax-connections = 0\n[service.echo]\n", "2:19: max-connections: --max-connections 0 is out of range (1-1000000)")]
-    [InlineData("[service.echo]\nbind = \"127.0.0.1x\"\n", "2:8: bind: --bind 127.0.0.1x: not an IP address")]
-    [InlineData("[service.echo]\nallow = [\"10.0.0.300\"]\n", "2:9: allow: --allow: '10.0.0.300': not an IP address or CIDR block")]
+    [InlineData("[service.echo]\nport = 70000\n", "2:8: --port 70000 is out of range (0-65535)")]
+    [InlineData("[defaults]\nmax-connections = 0\n[service.echo]\n", "2:19: --max-connections 0 is out of range (1-1000000)")]
+    [InlineData("[service.echo]\nbind = \"127.0.0.1x\"\n", "2:8: --bind 127.0.0.1x: not an IP address")]
+    [InlineData("[service.echo]\nallow = [\"10.0.0.300\"]\n", "2:9: --allow: '10.0.0.300': not an IP address or CIDR block")]
     [InlineData("[service.echo]\ntcp = \"yes\"\n", "2:7: tcp must be true or false")]
     [InlineData("[service.echo]\nport = [1, 2]\n", "2:8: port takes one value, not a list")]
     [InlineData("[service.echo]\ngrace = 3\n", "2:1: 'grace' is about the whole server: put it in [defaults]")]
@@ -32,6 +32,7 @@ public sealed class ServeConfigFileTests : IDisposable
     [InlineData("[service.p]\nexec = []\nport = 0\n", "2:8: exec = [...] needs the program")]
     [InlineData("[service.echo]\nexec = [\"/bin/cat\"]\nport = 0\n", "1:1: [service.echo] is the built-in echo's name")]
     [InlineData("[service.p]\nexec = [\"/bin/cat\"]\nport = 0\nimpair = \"loss=5%\"\n", "4:1: [service.p]: a program's traffic cannot be impaired")]
+    [InlineData("[service.echo]\nallow = []\n", "2:9: allow = []: an empty list says nothing; leave the key out for its default, or deny")]
     [InlineData("[service.echo]\nname = \"other\"\n", "2:1: [service.echo]: a service's name is its table's")]
     public async Task AFileServeCannotServe_OneLineWithFileLineAndColumn_ExitOne(string toml, string expected)
     {
@@ -125,6 +126,39 @@ public sealed class ServeConfigFileTests : IDisposable
 
         Assert.Equal((0, ""), (code2, error));
         Assert.Equal(Values(first), Values(second));
+    }
+
+    [Fact]
+    public async Task CommandLineAllow_ReplacesTheAllowLists_AndLeavesEachTablesDenyStanding()
+    {
+        using var timeout = TestTimeout.Create();
+        string path = Path.Combine(_programs.Directory, "serve.toml");
+        await File.WriteAllTextAsync(path, "[service.echo]\nport = 0\nbind = [\"127.0.0.1\"]\ntcp = true\nallow = [\"127.0.0.2\"]\ndeny = [\"127.0.0.3\"]\n", timeout.Token);
+        var cli = new CliRunner();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task<int> serving = cli.RunAsync(stop.Token, "serve", "--config", path, "--allow", "127.0.0.0/8");
+        var endPoint = System.Net.IPEndPoint.Parse((await cli.Out.WaitForLineAsync(_ => true, timeout.Token)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
+
+        await Net.AssertClosedAtOnceAsync(endPoint, timeout.Token, System.Net.IPAddress.Parse("127.0.0.3"));
+        byte[] echoed = await Net.ExchangeAsync(endPoint, Inetkit.Protocol.Transport.Tcp, "x"u8.ToArray(), timeout.Token);
+        Assert.Equal("x"u8.ToArray(), echoed);
+        stop.Cancel();
+        Assert.Equal(0, await serving);
+    }
+
+    [Fact]
+    public async Task LogFormatInTheFile_AppliesToTheLog()
+    {
+        using var timeout = TestTimeout.Create();
+        string path = Path.Combine(_programs.Directory, "serve.toml");
+        await File.WriteAllTextAsync(path, "[defaults]\nlog-format = \"json\"\n[service.echo]\nport = 0\nbind = [\"127.0.0.1\"]\n", timeout.Token);
+        var cli = new CliRunner();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task<int> serving = cli.RunAsync(stop.Token, "serve", "--config", path);
+        string line = await cli.Err.WaitForLineAsync(l => l.Contains("serving", StringComparison.Ordinal), timeout.Token);
+        stop.Cancel();
+        Assert.Equal(0, await serving);
+        Assert.Equal("info", System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("level").GetString());
     }
 
     /// <summary>The settings without where they came from.</summary>
