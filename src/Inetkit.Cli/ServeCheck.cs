@@ -68,10 +68,6 @@ internal static class ServeCheck
                     Line(output, key, (value, origin));
                 }
             }
-            if (definition.Access is { } access)
-            {
-                output.WriteLine($"# access list of its own: allow [{string.Join(", ", access.Allow)}], deny [{string.Join(", ", access.Deny)}]");
-            }
         }
     }
 
