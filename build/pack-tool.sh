@@ -26,8 +26,17 @@ done
 out=$(mkdir -p "${out:-$root/artifacts/packages}" && cd "${out:-$root/artifacts/packages}" && pwd)
 if [ ${#rids[@]} -eq 0 ]; then
   listed=$(dotnet msbuild "$project" -getProperty:ToolPackageRuntimeIdentifiers)
-  IFS=';' read -r -a rids <<< "$listed"
-  [ ${#rids[@]} -gt 0 ] || { echo "pack-tool: $project lists no ToolPackageRuntimeIdentifiers" >&2; exit 1; }
+  IFS=';' read -r -a all <<< "$listed"
+  [ ${#all[@]} -gt 0 ] || { echo "pack-tool: $project lists no ToolPackageRuntimeIdentifiers" >&2; exit 1; }
+  # Unasked, a cross-compiled RID whose toolchain this machine lacks is left out (and so not listed), with a note:
+  # the one-command install must work on a machine that has only the SDK and clang.
+  for rid in "${all[@]}"; do
+    if [ "$rid" = linux-arm64 ] && ! { command -v aarch64-linux-gnu-ld.bfd >/dev/null 2>&1 && [ -f /usr/aarch64-linux-gnu/lib/libc.so ]; }; then
+      echo "pack-tool: leaving out linux-arm64 (its toolchain is missing: apt-get install gcc-aarch64-linux-gnu to pack it)" >&2
+      continue
+    fi
+    rids+=("$rid")
+  done
 fi
 
 # What Native AOT links with, checked before minutes of compiling: clang (or gcc) for the host; for linux-arm64, clang
