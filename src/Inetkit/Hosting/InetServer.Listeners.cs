@@ -234,6 +234,7 @@ public sealed partial class InetServer
         SetPolicies();
         var once = new OnceGate(_options.Once, () => _ = StopAsync());
         _host = new HostContext(_options, _tracker, once, _counters, _impairments, _stopping.Token);
+        ServerMetrics.Watch(_impairments);
         foreach (Listener listener in _listeners)
         {
             StartLoop(listener);

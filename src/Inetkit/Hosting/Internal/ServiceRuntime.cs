@@ -16,10 +16,14 @@ internal sealed class ServiceRuntime
     {
         Name = definition.Name;
         Kind = definition.Kind;
+        Metrics = new ServiceMetrics(definition.Name);
         Apply(definition, options);
     }
 
     public string Name { get; }
+
+    /// <summary>Its counts on the Inetkit meter, tagged once with its name (kept through a reload, as the name is).</summary>
+    public ServiceMetrics Metrics { get; }
 
     public ServiceKind Kind { get; }
 
@@ -65,7 +69,7 @@ internal sealed class ServiceRuntime
             {
                 throw new PlatformNotSupportedException("program services need Linux (posix_spawn with pidfd_open)");
             }
-            Exec ??= new Exec.ExecRunner(Name, options.Logger, options.TimeProvider);
+            Exec ??= new Exec.ExecRunner(Name, options.Logger, options.TimeProvider, Metrics);
             Exec.Program = definition.Program!;
         }
         else
