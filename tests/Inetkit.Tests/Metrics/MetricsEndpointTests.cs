@@ -84,6 +84,34 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Reload_KeepsTheFirstStartsEndpoint_AndSaysSoWhenAskedToMoveIt()
+    {
+        using var timeout = TestTimeout.Create();
+        var log = new LogRecorder();
+        var options = new InetServerOptions
+        {
+            Services = [ServiceKind.Echo],
+            Port = 0,
+            Transports = Transport.Tcp,
+            BindAddresses = [IPAddress.Loopback],
+            Metrics = new IPEndPoint(IPAddress.Loopback, 0),
+            Logger = log,
+        };
+        await using InetServer server = await InetServer.StartAsync(options, timeout.Token);
+        IPEndPoint before = server.Metrics!.EndPoint;
+
+        server.Reload(options with { Metrics = new IPEndPoint(IPAddress.Loopback, 1) });
+        string warning = await log.WaitForAsync("the metrics endpoint stays", timeout.Token);
+
+        Assert.Equal($"Warning: the metrics endpoint stays on {before}: a reload does not move it (restart for that)", warning);
+        using HttpResponseMessage scrape = await Http.GetAsync(server.Metrics.MetricsUri, timeout.Token);
+        Assert.Equal((HttpStatusCode.OK, before), (scrape.StatusCode, server.Metrics.EndPoint));
+        // The same options again say nothing: only a change is worth a line.
+        server.Reload(options);
+        Assert.Single(log.Items, l => l.Contains("metrics", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AnAddressInUse_IsAMetricsBindException_AndTheServerLeavesNothingBound()
     {
         using var timeout = TestTimeout.Create();
