@@ -136,6 +136,8 @@ public sealed partial class InetServer
         _retired.AddRange(previous.Where(r => !runtimes.Contains(r)));
         _services.Clear();
         _services.AddRange(runtimes);
+        // A removed service's counts stay in the metrics until the stop, so that no counter goes back.
+        _services.ForEach(s => ServerMetrics.Watch(s.Metrics));
         _tracker.SetCaps(options.MaxConnections, options.MaxConnectionsPerSource);
         _host!.Options = options;
         SetPolicies();

@@ -158,6 +158,10 @@ public sealed partial class InetServer : IAsyncDisposable
         }
         _tracker.Dispose();
         ServerMetrics.Forget(_impairments);
+        foreach (ServiceRuntime service in _services.Concat(_retired))
+        {
+            ServerMetrics.Forget(service.Metrics);
+        }
         if (_metrics is not null)
         {
             await _metrics.DisposeAsync();

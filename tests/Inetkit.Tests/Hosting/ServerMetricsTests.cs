@@ -13,12 +13,8 @@ namespace Inetkit.Tests.Hosting;
 /// per service name, transport and reason. Every service has a name of its own, since tests in parallel share the
 /// instruments.
 /// </summary>
-public sealed class ServerMetricsTests : IDisposable
+public sealed class ServerMetricsTests
 {
-    private readonly Programs _programs = new();
-
-    public void Dispose() => _programs.Dispose();
-
     private static string Unique(string name) => $"{name}-{Guid.NewGuid():N}";
 
     private static Task<InetServer> StartAsync(InetServerOptions options) => InetServer.StartAsync(options with { BindAddresses = [IPAddress.Loopback] }, TestContext.Current.CancellationToken);
@@ -128,28 +124,40 @@ public sealed class ServerMetricsTests : IDisposable
     public async Task Program_Started_Running_KilledBySignal_AndFailedToStart_AreCounted()
     {
         using var timeout = TestTimeout.Create();
-        string name = Unique("sleeper");
-        using var metrics = new MeterRecorder(name);
+        string sleeper = Unique("sleeper"), brief = Unique("brief");
+        using var metrics = new MeterRecorder(sleeper, brief);
         string directory = Directory.CreateTempSubdirectory("inetkit-metrics-").FullName;
-        await using InetServer server = await Programs.ServeAsync(new ExecProgram { Argv = ["/bin/sleep", "300"], WorkingDirectory = directory }, name: name);
-        IPEndPoint endPoint = server.GetEndPoint(name, Transport.Tcp);
+        await using InetServer server = await StartAsync(new InetServerOptions
+        {
+            Definitions =
+            [
+                new ServiceDefinition { Name = sleeper, Kind = ServiceKind.Exec, Port = 0, Transports = Transport.Tcp, Program = new ExecProgram { Argv = ["/bin/sleep", "300"], WorkingDirectory = directory } },
+                // Its exec timeout sends SIGTERM, which sleep dies of.
+                new ServiceDefinition { Name = brief, Kind = ServiceKind.Exec, Port = 0, Transports = Transport.Tcp, Program = new ExecProgram { Argv = ["/bin/sleep", "300"], Timeout = TimeSpan.FromMilliseconds(100) } },
+            ],
+        });
 
-        using Socket client = await Net.ConnectAsync(endPoint, timeout.Token);
-        await metrics.WaitForAsync("inetkit.exec.running", 1, timeout.Token, ("service", name), ("transport", "tcp"));
+        using Socket running = await Net.ConnectAsync(server.GetEndPoint(sleeper, Transport.Tcp), timeout.Token);
+        await metrics.WaitForAsync("inetkit.exec.running", 1, timeout.Token, ("service", sleeper), ("transport", "tcp"));
+        using (Socket killed = await Net.ConnectAsync(server.GetEndPoint(brief, Transport.Tcp), timeout.Token))
+        {
+            await Net.ReadToEndAsync(killed, timeout.Token, resetIsEnd: true);
+        }
+        await metrics.WaitForAsync("inetkit.exec.killed", 1, timeout.Token, ("service", brief), ("transport", "tcp"), ("signal", "SIGTERM"));
         // The program's working directory gone, the next spawn fails (posix_spawn's ENOENT), and that is counted too.
         Directory.Delete(directory);
-        using (Socket second = await Net.ConnectAsync(endPoint, timeout.Token))
+        using (Socket failed = await Net.ConnectAsync(server.GetEndPoint(sleeper, Transport.Tcp), timeout.Token))
         {
-            await Net.ReadToEndAsync(second, timeout.Token, resetIsEnd: true);
+            await Net.ReadToEndAsync(failed, timeout.Token, resetIsEnd: true);
         }
-        await metrics.WaitForAsync("inetkit.exec.failed", 1, timeout.Token, ("service", name), ("transport", "tcp"));
-        // The stop sends SIGTERM to every program: sleep dies of it.
-        await server.StopAsync();
-        await metrics.WaitForAsync("inetkit.exec.running", 0, timeout.Token, ("service", name));
+        await metrics.WaitForAsync("inetkit.exec.failed", 1, timeout.Token, ("service", sleeper), ("transport", "tcp"));
+        await metrics.WaitForAsync("inetkit.exec.running", 0, timeout.Token, ("service", brief));
 
-        Assert.Equal(1, metrics.Value("inetkit.exec.started", ("service", name), ("transport", "tcp")));
-        Assert.Equal(1, metrics.Value("inetkit.exec.killed", ("service", name), ("signal", "SIGTERM")));
-        Assert.Equal(1, metrics.Value("inetkit.exec.killed"));
+        Assert.Equal(1, metrics.Value("inetkit.exec.started", ("service", sleeper), ("transport", "tcp")));
+        Assert.Equal(1, metrics.Value("inetkit.exec.running", ("service", sleeper)));
+        Assert.Equal(1, metrics.Value("inetkit.exec.started", ("service", brief)));
+        Assert.Equal(0, metrics.Value("inetkit.exec.killed", ("service", sleeper)));
+        Assert.Equal(0, metrics.Value("inetkit.exec.failed", ("service", brief)));
     }
 
     [Fact]
@@ -172,7 +180,7 @@ public sealed class ServerMetricsTests : IDisposable
             byte[] copy = new byte[16];
             Assert.Equal(3, (await client.ReceiveFromAsync(copy, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token)).ReceivedBytes);
         }
-        metrics.Observe();
+        await metrics.WaitForAsync("inetkit.impairment.submitted", Datagrams, timeout.Token, ("service", name), ("transport", "udp"));
 
         Assert.Equal(Datagrams, metrics.Value("inetkit.impairment.submitted", ("service", name), ("transport", "udp")));
         Assert.Equal(Datagrams, metrics.Value("inetkit.impairment.decisions", ("service", name), ("transport", "udp"), ("decision", "duplicated")));

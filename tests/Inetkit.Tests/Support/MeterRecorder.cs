@@ -5,7 +5,7 @@ namespace Inetkit.Tests.Support;
 
 /// <summary>
 /// A <see cref="MeterListener"/> on the Inetkit meter that keeps what a test's own services (or proxies) measured: the
-/// sum of each counter per tag set, the last value of each observable one. Tests in parallel share the instruments, so
+/// sum of each counter per tag set, and what each observable one said when last read (<see cref="Observe"/>). Tests in parallel share the instruments, so
 /// only measurements whose <c>service</c> or <c>proxy</c> tag is one of the names given are kept: give services
 /// names no other test uses.
 /// </summary>
@@ -15,6 +15,7 @@ internal sealed class MeterRecorder : IDisposable
     private readonly HashSet<string> _names;
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Instrument, string Tags), long> _values = [];
+    private readonly HashSet<string> _observable = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public MeterRecorder(params string[] names)
@@ -31,11 +32,14 @@ internal sealed class MeterRecorder : IDisposable
         _listener.Start();
     }
 
-    /// <summary>
-    /// The instrument's value summed over every tag set that has all of <paramref name="tags"/> (observable ones as last
-    /// read: call <see cref="Observe"/> first).
-    /// </summary>
+    /// <summary>The instrument's value now, summed over every tag set that has all of <paramref name="tags"/>.</summary>
     public long Value(string instrument, params (string Key, string Value)[] tags)
+    {
+        Observe();
+        return Seen(instrument, tags);
+    }
+
+    private long Seen(string instrument, (string Key, string Value)[] tags)
     {
         string[] wanted = [.. tags.Select(t => $"{t.Key}={t.Value}")];
         lock (_lock)
@@ -44,8 +48,18 @@ internal sealed class MeterRecorder : IDisposable
         }
     }
 
-    /// <summary>Reads every observable instrument now.</summary>
-    public void Observe() => _listener.RecordObservableInstruments();
+    /// <summary>Reads every observable instrument now: a series no longer reported (a stopped server's) is gone.</summary>
+    public void Observe()
+    {
+        lock (_lock)
+        {
+            foreach ((string Instrument, string Tags) key in _values.Keys.Where(k => _observable.Contains(k.Instrument)).ToList())
+            {
+                _values.Remove(key);
+            }
+        }
+        _listener.RecordObservableInstruments();
+    }
 
     /// <summary>
     /// Waits, under the test's token, until the instrument's value is <paramref name="expected"/>: woken by each
@@ -60,7 +74,6 @@ internal sealed class MeterRecorder : IDisposable
             {
                 changed = _changed.Task;
             }
-            Observe();
             if (Value(instrument, tags) == expected)
             {
                 return;
@@ -89,7 +102,15 @@ internal sealed class MeterRecorder : IDisposable
         TaskCompletionSource changed;
         lock (_lock)
         {
-            _values[key] = instrument.IsObservable ? measurement : _values.GetValueOrDefault(key) + measurement;
+            if (instrument.IsObservable)
+            {
+                _observable.Add(instrument.Name);
+                _values[key] = measurement;
+            }
+            else
+            {
+                _values[key] = _values.GetValueOrDefault(key) + measurement;
+            }
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

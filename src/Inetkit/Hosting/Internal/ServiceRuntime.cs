@@ -16,13 +16,13 @@ internal sealed class ServiceRuntime
     {
         Name = definition.Name;
         Kind = definition.Kind;
-        Metrics = new ServiceMetrics(definition.Name);
+        Metrics = new ServiceMetrics(definition.Name, definition.Kind == ServiceKind.Exec);
         Apply(definition, options);
     }
 
     public string Name { get; }
 
-    /// <summary>Its counts on the Inetkit meter, tagged once with its name (kept through a reload, as the name is).</summary>
+    /// <summary>Its counts for the metrics (kept through a reload, as the name is).</summary>
     public ServiceMetrics Metrics { get; }
 
     public ServiceKind Kind { get; }
