@@ -124,6 +124,44 @@ public sealed class PrometheusInteropTests : IDisposable
         {
             Assert.Contains($"\n# TYPE {family} ", exposition, StringComparison.Ordinal);
         }
+        // The operations guide lists every family served.
+        if (OperationsGuide() is { } guide)
+        {
+            foreach (string family in exposition.Split('\n').Where(l => l.StartsWith("# TYPE inetkit_", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]))
+            {
+                Assert.Contains($"| `{family}` |", guide, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task OperationsGuide_ItsExampleAlerts_PassPromtoolCheckRules()
+    {
+        PrometheusServer.SkipUnlessInstalled();
+        using var timeout = TestTimeout.Create();
+        string? guide = OperationsGuide();
+        Assert.SkipWhen(guide is null, "docs/operations.md is not above the test binaries (not run from the repository)");
+        string rules = Path.Combine(_programs.Directory, "rules.yml");
+        await File.WriteAllTextAsync(rules, guide.Split("### Example alerts")[1].Split("```yaml\n")[1].Split("```")[0], timeout.Token);
+
+        var info = new System.Diagnostics.ProcessStartInfo(PrometheusServer.Promtool, ["check", "rules", rules]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var promtool = System.Diagnostics.Process.Start(info)!;
+        string output = await promtool.StandardOutput.ReadToEndAsync(timeout.Token) + await promtool.StandardError.ReadToEndAsync(timeout.Token);
+        await promtool.WaitForExitAsync(timeout.Token);
+
+        Assert.True(promtool.ExitCode == 0, output);
+        Assert.Contains("SUCCESS: 4 rules found", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>docs/operations.md, found above the test binaries; null when not run from the repository.</summary>
+    private static string? OperationsGuide()
+    {
+        string? root = AppContext.BaseDirectory;
+        while (root is not null && !File.Exists(Path.Combine(root, "docs", "operations.md")))
+        {
+            root = Path.GetDirectoryName(root);
+        }
+        return root is null ? null : File.ReadAllText(Path.Combine(root, "docs", "operations.md"));
     }
 
     /// <summary>The endpoint printed on stdout for the transport ("echo     udp  127.0.0.1:40123").</summary>
