@@ -32,6 +32,7 @@ internal static class CliErrors
             BindFailedException { Reason: BindFailure.AddressNotAvailable } e =>
                 ($"cannot listen on {e.EndPoint} ({Name(e)}): {e.EndPoint.Address} is not an address of this machine; check --bind", ExitCodes.Failure),
             BindFailedException e => ($"cannot listen on {e.EndPoint} ({Name(e)}): {e.InnerException?.Message ?? e.Message}", ExitCodes.Failure),
+            Metrics.MetricsBindException e => ($"{e.Message}; stop whatever holds it (ss -lntp shows it) or give --metrics another port", ExitCodes.Failure),
             QuotesFileException e => (e.Message, ExitCodes.Failure),
             Exec.ExecFailedException e => (e.Message, ExitCodes.Failure),
             Hosting.Systemd.SocketActivationException e => (e.Message, ExitCodes.Failure),

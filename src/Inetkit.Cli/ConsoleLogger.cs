@@ -47,6 +47,9 @@ internal sealed class ConsoleLogger(TextWriter error, LogLevel minimum, bool jso
     /// <summary>One of serve's own lines (serving, stopping), at information level.</summary>
     public void Say(string message) => Log(LogLevel.Information, default, message, null, (m, _) => m);
 
+    /// <summary>A warning line of serve's own.</summary>
+    public void Warn(string message) => Log(LogLevel.Warning, default, message, null, (m, _) => m);
+
     /// <summary>An error line.</summary>
     public void Fail(string message) => Log(LogLevel.Error, default, message, null, (m, _) => m);
 

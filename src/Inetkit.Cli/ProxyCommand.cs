@@ -60,11 +60,23 @@ internal static class ProxyCommand
             DefaultValueFactory = _ => "proxy",
             HelpName = "NAME",
         };
+        var metrics = new Option<string?>("--metrics")
+        {
+            Description = $"Serve Prometheus metrics at ADDR:PORT (/metrics, and /healthz: 200 while relaying, 503 while stopping); a PORT alone listens on 127.0.0.1, an ADDR alone on port {MetricsAddress.DefaultPort}",
+            HelpName = "ADDR:PORT",
+        };
+        metrics.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && MetricsAddress.Parse(text) is null)
+            {
+                r.AddError(MetricsAddress.Problem("--metrics", text));
+            }
+        });
         var json = new Option<bool>("--json") { Description = "Print the counters at exit as one JSON object" };
         var trace = new Option<bool>("--trace") { Description = "Narrate every socket call on stderr" };
         var command = new Command("proxy", "Relay TCP and UDP to a server (loopback, or a host within a signed-off --scope), counting what passes.")
         {
-            listen, to, api, apiBeyondLoopback, name, tcp, udp, impair, udpIdle, maxSessions, maxConnections, allowAmplification, scope, auditLog, json, trace,
+            listen, to, api, apiBeyondLoopback, name, tcp, udp, impair, udpIdle, maxSessions, maxConnections, allowAmplification, scope, auditLog, metrics, json, trace,
         };
         command.Validators.Add(r =>
         {
@@ -102,9 +114,10 @@ internal static class ProxyCommand
                         Trace = parsed.GetValue(trace) ? line => { lock (console.Error) { console.Error.WriteLine(line); } } : null,
                     };
                 }
+                IPEndPoint? metricsAt = parsed.GetValue(metrics) is { } metricsText ? MetricsAddress.Parse(metricsText) : null;
                 if (parsed.GetValue(to) is null)
                 {
-                    return await RunAsync(null, apiAt, apiOptions, parsed.GetValue(json), parsed.GetValue(name)!, console, stop);
+                    return await RunAsync(null, apiAt, apiOptions, metricsAt, parsed.GetValue(json), parsed.GetValue(name)!, console, stop);
                 }
                 // An address, not a name, and port 0 allowed (a free one): IPEndPoint's own syntax, [::1]:0 included.
                 if (!IPEndPoint.TryParse(parsed.GetValue(listen)!, out IPEndPoint? listenAt))
@@ -132,9 +145,10 @@ internal static class ProxyCommand
                     MaxConnections = parsed.GetValue(maxConnections),
                     AllowAmplification = parsed.GetValue(allowAmplification),
                     Impairment = parsed.GetValue(impair) is { } spec ? Impairment.ImpairmentSpec.Parse(spec, Impairment.Direction.Both) : Impairment.ImpairmentSpec.None,
+                    Name = parsed.GetValue(name)!,
                     Trace = parsed.GetValue(trace) ? line => { lock (console.Error) { console.Error.WriteLine(line); } } : null,
                 };
-                return await RunAsync(options, apiAt, apiOptions, parsed.GetValue(json), parsed.GetValue(name)!, console, stop);
+                return await RunAsync(options, apiAt, apiOptions, metricsAt, parsed.GetValue(json), parsed.GetValue(name)!, console, stop);
             }
             catch (UnauthorizedScanException e)
             {
@@ -147,6 +161,11 @@ internal static class ProxyCommand
                 return ExitCodes.Refused;
             }
             catch (ProxyBindException e)
+            {
+                await console.Error.WriteLineAsync($"inetkit: proxy: {e.Message}");
+                return ExitCodes.Failure;
+            }
+            catch (Inetkit.Metrics.MetricsBindException e)
             {
                 await console.Error.WriteLineAsync($"inetkit: proxy: {e.Message}");
                 return ExitCodes.Failure;
@@ -222,8 +241,14 @@ internal static class ProxyCommand
         }
     }
 
-    private static async Task<int> RunAsync(InetProxyOptions? options, IPEndPoint? apiAt, ToxiproxyApiOptions? apiOptions, bool json, string name, CliConsole console, CancellationToken stop)
+    private static async Task<int> RunAsync(InetProxyOptions? options, IPEndPoint? apiAt, ToxiproxyApiOptions? apiOptions, IPEndPoint? metricsAt, bool json, string name, CliConsole console, CancellationToken stop)
     {
+        // First, so that it is there for the proxies from their start; the proxies' counts are read from them at each scrape.
+        await using Inetkit.Metrics.MetricsEndpoint? metrics = metricsAt is null ? null : await Inetkit.Metrics.MetricsEndpoint.StartAsync(metricsAt, stop);
+        if (metrics is not null)
+        {
+            await console.Error.WriteLineAsync($"inetkit: metrics on {metrics.MetricsUri}");
+        }
         ToxiproxyApi? api;
         try
         {
@@ -256,6 +281,7 @@ internal static class ProxyCommand
         {
             // Ctrl+C or SIGTERM: stop, and say what passed.
         }
+        metrics?.ReportStopping();
         if (api is not null && proxy is not null)
         {
             // The API may have disabled it (a new relay when enabled again) or deleted it: count the one running now.

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using Inetkit.Hosting;
 using Inetkit.Hosting.Systemd;
 using Inetkit.Protocol;
@@ -253,6 +254,15 @@ internal static class ServeCommand
             await output.WriteLineAsync(endpoint.ToString());
         }
         await output.FlushAsync(CancellationToken.None);
+        if (server.Metrics is { } metrics)
+        {
+            // On stderr with the other notes, so that a script (or a test) that asked for port 0 finds the one bound.
+            logger.Say($"metrics on {metrics.MetricsUri}");
+            if (!IPAddress.IsLoopback(metrics.EndPoint.Address))
+            {
+                logger.Warn($"metrics on {metrics.EndPoint} are reachable beyond loopback: they tell whoever asks what this machine serves and how busy it is");
+            }
+        }
         if (!options.Once)
         {
             logger.Say($"serving {server.Endpoints.Count} socket{(server.Endpoints.Count == 1 ? "" : "s")}; Ctrl+C stops");

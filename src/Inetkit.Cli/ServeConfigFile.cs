@@ -17,7 +17,7 @@ internal static class ServeConfigFile
 {
     /// <summary>Keys that are about the whole server, not one service: in <c>[defaults]</c> only.</summary>
     private static readonly HashSet<string> ServerOnly =
-        ["port-offset", "once", "quotes", "daytime-format", "grace", "udp-receive-loops", "trace", "verbose", "log-format", "log-connections"];
+        ["port-offset", "once", "quotes", "daytime-format", "grace", "udp-receive-loops", "trace", "verbose", "log-format", "log-connections", "metrics"];
 
     /// <summary>Keys that are about one service: in its table only.</summary>
     private static readonly HashSet<string> ServiceOnly = ["port", "exec", "builtin"];

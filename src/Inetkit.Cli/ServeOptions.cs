@@ -146,6 +146,12 @@ internal sealed class ServeOptions
         HelpName = "FORMAT",
     };
 
+    public Option<string?> Metrics { get; } = new("--metrics")
+    {
+        Description = $"Serve Prometheus metrics at ADDR:PORT: /metrics (OpenMetrics when asked), and /healthz (200 while serving, 503 while stopping); a PORT alone listens on 127.0.0.1, an ADDR alone on port {MetricsAddress.DefaultPort}; off unless given",
+        HelpName = "ADDR:PORT",
+    };
+
     public Option<double> Grace { get; } = new("--grace")
     {
         Description = "Seconds that in-flight connections get to finish after SIGINT or SIGTERM (programs get SIGTERM at once, SIGKILL when it is over)",
@@ -201,6 +207,13 @@ internal sealed class ServeOptions
         Allow.Validators.Add(result => CheckAccessList(result, "--allow"));
         Deny.Validators.Add(result => CheckAccessList(result, "--deny"));
         Ranges.OneOf(LogFormat, ["text", "json"]);
+        Metrics.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && MetricsAddress.Parse(text) is null)
+            {
+                result.AddError(MetricsAddress.Problem("--metrics", text));
+            }
+        });
         PassEnv.Validators.Add(result =>
         {
             foreach (string text in result.Tokens.Select(t => t.Value))
@@ -219,7 +232,7 @@ internal sealed class ServeOptions
     [
         Bind, Port, PortOffset, Tcp, Udp, Once, Quotes, DaytimeFormat, MaxConnections, MaxConnectionsPerSource, IdleTimeout,
         UdpRate, UdpGlobalRate, AllowAmplification, Impair, Allow, Deny, Instances, ExecTimeout, User, Group, PassEnv,
-        WorkingDirectory, Name, LogConnections, LogFormat, Grace, UdpReceiveLoops, Trace, Verbose,
+        WorkingDirectory, Name, LogConnections, LogFormat, Metrics, Grace, UdpReceiveLoops, Trace, Verbose,
     ];
 
     /// <summary>The entries of repeated, comma-separated LIST values.</summary>

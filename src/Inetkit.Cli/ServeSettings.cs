@@ -70,6 +70,7 @@ internal sealed class ServeSettings(ServeLayer commandLine, ServeLayer? defaults
             Access = Access(Server(o => o.Allow).Value, Server(o => o.Deny).Value),
             ShutdownGrace = TimeSpan.FromSeconds(Server(o => o.Grace).Value),
             UdpReceiveLoops = Server(o => o.UdpReceiveLoops).Value,
+            Metrics = Server(o => o.Metrics).Value is { } metrics ? MetricsAddress.Parse(metrics) : null,
             Logger = logger,
             Trace = trace,
             ConnectionLog = connectionLog,

@@ -17,7 +17,7 @@ namespace Inetkit.Exec;
 /// A program service's processes: how many run (<see cref="ExecProgram.Instances"/>), starting one per client
 /// with its environment and its stderr going to the log, and stopping them all when the server stops.
 /// </summary>
-internal sealed class ExecRunner(string service, ILogger logger, TimeProvider clock)
+internal sealed class ExecRunner(string service, ILogger logger, TimeProvider clock, ServiceMetrics metrics)
 {
     // A program's stderr is logged a line at a time: this many lines a second per service, in bursts of twice as
     // many, so that a program printing in a loop costs a line of ours every few seconds, not a full disk.
@@ -39,6 +39,9 @@ internal sealed class ExecRunner(string service, ILogger logger, TimeProvider cl
     }
 
     public string Service => service;
+
+    /// <summary>The service's counts on the Inetkit meter.</summary>
+    public ServiceMetrics Metrics => metrics;
 
     public TimeProvider Clock => clock;
 
@@ -89,6 +92,12 @@ internal sealed class ExecRunner(string service, ILogger logger, TimeProvider cl
         {
             child = ChildProcess.Spawn(new SpawnRequest(program.Path, program.Program.Argv, environment, program.Program.WorkingDirectory, stdio, stdio, stderr.ChildFd, program.Credentials));
         }
+        catch (ExecFailedException)
+        {
+            stderr.Dispose();
+            metrics.ExecFailed(transport);
+            throw;
+        }
         catch
         {
             stderr.Dispose();
@@ -100,12 +109,13 @@ internal sealed class ExecRunner(string service, ILogger logger, TimeProvider cl
             stderr.ReleaseChildEnd();
         }
         _children[child.Pid] = child;
+        metrics.ExecStarted(transport);
         if (trace.Enabled)
         {
             trace.Call("fork+exec", program.Display, $"pid {child.Pid}");
         }
         _ = ReadStderrAsync(stderr);
-        _ = ReapedAsync(child, trace);
+        _ = ReapedAsync(child, transport, trace);
         return child;
     }
 
@@ -117,11 +127,12 @@ internal sealed class ExecRunner(string service, ILogger logger, TimeProvider cl
         }
     }
 
-    private async Task ReapedAsync(ChildProcess child, Tracer trace)
+    private async Task ReapedAsync(ChildProcess child, Transport transport, Tracer trace)
     {
         ChildExit exit = await child.Exited;
         _children.TryRemove(child.Pid, out _);
         Unreserve();
+        metrics.ExecEnded(transport, exit.Signal is { } signal ? ChildExit.SignalName(signal) : null);
         if (trace.Enabled)
         {
             trace.Call(exit.ToString());

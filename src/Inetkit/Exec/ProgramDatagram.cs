@@ -164,6 +164,7 @@ internal static class ProgramDatagram
         }
         if (reply.Length > maxReply)
         {
+            runner.Metrics.DroppedAsAmplifier();
             if (trace.Enabled)
             {
                 trace.Call($"(no reply: the program's {reply.Length}-byte answer would be longer than the request, toward a source beyond loopback)");
@@ -183,6 +184,7 @@ internal static class ProgramDatagram
             socket.SendTo(reply.Span, SocketFlags.None, remote);
             policy.Replied(source, reply.Span);
             host.Counters.Answered();
+            runner.Metrics.Answered(reply.Length);
             return reply.Length;
         }
         catch (SocketException e)

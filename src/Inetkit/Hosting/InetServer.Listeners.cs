@@ -86,6 +86,7 @@ public sealed partial class InetServer
                     Listener listener = Bind(runtime, transport, new IPEndPoint(address, port));
                     _listeners.Add(listener);
                     _endpoints.Add(new ListenerEndpoint(runtime.Kind, transport, (IPEndPoint)listener.Socket.LocalEndPoint!) { Name = runtime.Name });
+                    runtime.Metrics.Listening(transport);
                     port = ((IPEndPoint)listener.Socket.LocalEndPoint!).Port;
                 }
                 catch (SocketException e) when (defaultAddresses && address.Equals(IPAddress.IPv6Loopback)
@@ -192,6 +193,7 @@ public sealed partial class InetServer
                 UdpReceiveLoop.DisableConnectionReset(socket.Socket);
             }
             _listeners.Add(new Listener(socket.Socket, runtime, socket.Transport, trace) { Activated = true });
+            runtime.Metrics.Listening(socket.Transport);
             _endpoints.Add(new ListenerEndpoint(runtime.Kind, socket.Transport, (IPEndPoint)socket.Socket.LocalEndPoint!) { Name = runtime.Name });
         }
         if (_listeners.Count == 0)
@@ -244,6 +246,8 @@ public sealed partial class InetServer
         SetPolicies();
         var once = new OnceGate(_options.Once, () => _ = StopAsync());
         _host = new HostContext(_options, _tracker, once, _counters, _impairments, _stopping.Token);
+        ServerMetrics.Watch(_impairments);
+        _services.ForEach(s => ServerMetrics.Watch(s.Metrics));
         foreach (Listener listener in _listeners)
         {
             StartLoop(listener);

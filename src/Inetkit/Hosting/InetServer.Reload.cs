@@ -1,6 +1,7 @@
 using System.Net;
 using Inetkit.Hosting.Internal;
 using Inetkit.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace Inetkit.Hosting;
 
@@ -38,6 +39,13 @@ public sealed partial class InetServer
                 throw new InvalidOperationException("the server is stopping");
             }
             InetServerOptions previous = _options;
+            if (!Equals(options.Metrics, previous.Metrics))
+            {
+#pragma warning disable CA1848, CA2254
+                previous.Logger.LogWarning($"the metrics endpoint stays {(_metrics is null ? "off" : $"on {_metrics.EndPoint}")}: a reload does not move it (restart for that)");
+#pragma warning restore CA1848, CA2254
+                options = options with { Metrics = previous.Metrics };
+            }
             int mark = _listeners.Count;
             var kept = new HashSet<Listener>();
             var runtimes = new List<ServiceRuntime>();
@@ -128,6 +136,8 @@ public sealed partial class InetServer
         _retired.AddRange(previous.Where(r => !runtimes.Contains(r)));
         _services.Clear();
         _services.AddRange(runtimes);
+        // A removed service's counts stay in the metrics until the stop, so that no counter goes back.
+        _services.ForEach(s => ServerMetrics.Watch(s.Metrics));
         _tracker.SetCaps(options.MaxConnections, options.MaxConnectionsPerSource);
         _host!.Options = options;
         SetPolicies();

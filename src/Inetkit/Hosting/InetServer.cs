@@ -33,6 +33,7 @@ public sealed partial class InetServer : IAsyncDisposable
     private readonly ConnectionTracker _tracker;
     private readonly Lock _stopLock = new();
     private Task? _stopTask;
+    private Metrics.MetricsEndpoint? _metrics;
 
     private InetServer(InetServerOptions options)
     {
@@ -55,13 +56,17 @@ public sealed partial class InetServer : IAsyncDisposable
     /// <summary>Completes when the server has stopped: after <see cref="StopAsync"/>, or after the one exchange of <see cref="InetServerOptions.Once"/>.</summary>
     public Task Completion => _completion.Task;
 
+    /// <summary>The Prometheus endpoint <see cref="InetServerOptions.Metrics"/> asked for; null when none was.</summary>
+    public Metrics.MetricsEndpoint? Metrics => _metrics;
+
     /// <summary>Counters since start.</summary>
     public InetServerStatistics Statistics => _counters.Snapshot() with { Impairment = _impairments.Snapshot() };
 
-    /// <summary>Binds every socket and starts serving. Nothing is left open if any bind fails.</summary>
+    /// <summary>Binds every socket (and the metrics endpoint, if asked) and starts serving. Nothing is left open if any bind fails.</summary>
     /// <exception cref="ArgumentException">The options contradict each other or are out of range.</exception>
     /// <exception cref="BindFailedException">A socket could not be bound.</exception>
-    public static Task<InetServer> StartAsync(InetServerOptions options, CancellationToken cancellationToken = default)
+    /// <exception cref="Metrics.MetricsBindException">The metrics endpoint could not be bound.</exception>
+    public static async Task<InetServer> StartAsync(InetServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
@@ -70,6 +75,11 @@ public sealed partial class InetServer : IAsyncDisposable
         try
         {
             server.BindAll();
+            if (options.Metrics is { } metrics)
+            {
+                // Before the loops: a counter counts only while someone listens, and the first client must be counted.
+                server._metrics = await Inetkit.Metrics.MetricsEndpoint.StartAsync(metrics, cancellationToken);
+            }
         }
         catch
         {
@@ -78,7 +88,7 @@ public sealed partial class InetServer : IAsyncDisposable
             throw;
         }
         server.StartLoops();
-        return Task.FromResult(server);
+        return server;
     }
 
     /// <summary>The endpoint of the service named <paramref name="name"/> over <paramref name="transport"/>, preferring <paramref name="family"/> (IPv4 by default).</summary>
@@ -109,6 +119,8 @@ public sealed partial class InetServer : IAsyncDisposable
         {
             if (_stopTask is null)
             {
+                // /healthz says so first: a balancer that probes it stops sending clients while the open ones finish.
+                _metrics?.ReportStopping();
                 // Synchronously, so that when StopAsync returns no new client can get in.
                 CloseListeners();
                 _stopping.Cancel();
@@ -145,6 +157,15 @@ public sealed partial class InetServer : IAsyncDisposable
             }
         }
         _tracker.Dispose();
+        ServerMetrics.Forget(_impairments);
+        foreach (ServiceRuntime service in _services.Concat(_retired))
+        {
+            ServerMetrics.Forget(service.Metrics);
+        }
+        if (_metrics is not null)
+        {
+            await _metrics.DisposeAsync();
+        }
         _completion.TrySetResult();
     }
 

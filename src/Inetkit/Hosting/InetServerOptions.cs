@@ -128,6 +128,13 @@ public sealed record InetServerOptions
     /// <summary>Where warnings and errors go (rate-limited where they could repeat per packet).</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
+    /// <summary>
+    /// If set, a Prometheus endpoint listens here for as long as the server runs (<see cref="Metrics.MetricsEndpoint"/>:
+    /// <c>/metrics</c>, and <c>/healthz</c>, which answers 503 from the moment <see cref="InetServer.StopAsync"/> begins).
+    /// Off by default. Port 0 picks a free one (<see cref="InetServer.Metrics"/> says which). A reload keeps the first start's.
+    /// </summary>
+    public IPEndPoint? Metrics { get; init; }
+
     /// <summary>If set, receives one line per socket call, in the seed note's words (<c>recvfrom(65535) -> 11 bytes from ...</c>).</summary>
     public Action<string>? Trace { get; init; }
 

@@ -68,6 +68,12 @@ public sealed class InetProxy : IAsyncDisposable
     /// <summary>The relay's counters so far.</summary>
     public ProxyStatistics Statistics => _counters.Snapshot(_udp?.LiveImpairment ?? default);
 
+    /// <summary>Its name in the metrics (<see cref="InetProxyOptions.Name"/>).</summary>
+    public string Name => _options.Name;
+
+    /// <summary>TCP connections being relayed now.</summary>
+    internal int OpenConnections => _options.MaxConnections - _connectionSlots.CurrentCount;
+
     /// <summary>The server relayed to.</summary>
     public IPEndPoint Target => _options.Target;
 
@@ -140,6 +146,7 @@ public sealed class InetProxy : IAsyncDisposable
             _trace.Call($"bind({_udpEndPoint}) -> relaying UDP to {_options.Target}");
             _udp.Start();
         }
+        ProxyMetrics.Watch(this);
     }
 
     private async Task AcceptAsync(Socket listener)
@@ -191,6 +198,7 @@ public sealed class InetProxy : IAsyncDisposable
         {
             return;
         }
+        ProxyMetrics.Forget(this);
         await _stop.CancelAsync();
         _tcpListener?.Dispose();
         await _accepting;

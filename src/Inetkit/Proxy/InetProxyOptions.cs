@@ -40,6 +40,9 @@ public sealed record InetProxyOptions
     /// <summary>The impairment at start; <see cref="InetProxy.Impairment"/> changes it at run time.</summary>
     public ImpairmentSpec Impairment { get; init; } = ImpairmentSpec.None;
 
+    /// <summary>The <c>proxy</c> label of its metrics (<c>inetkit_proxy_connections_total{proxy="..."}</c>); the control API gives each proxy its own name.</summary>
+    public string Name { get; init; } = "proxy";
+
     /// <summary>If set, receives one line per socket call, in the words serve's trace uses.</summary>
     public Action<string>? Trace { get; init; }
 

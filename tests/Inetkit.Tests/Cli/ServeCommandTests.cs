@@ -22,6 +22,8 @@ public sealed class ServeCommandTests
     [InlineData("--udp-global-rate -2 is out of range", "serve", "--udp-global-rate", "-2")]
     [InlineData("--grace -1 is out of range", "serve", "--grace", "-1")]
     [InlineData("--bind example: not an IP address", "serve", "--bind", "example")]
+    [InlineData("--metrics 127.0.0.1:99999: give ADDR:PORT, such as 127.0.0.1:9464 (or a PORT alone, on loopback)", "serve", "--metrics", "127.0.0.1:99999")]
+    [InlineData("--metrics nowhere: give ADDR:PORT", "serve", "--metrics", "nowhere")]
     [InlineData("--bind : not an IP address", "serve", "--bind", "")]
     [InlineData("--daytime-format: the daytime format is empty", "serve", "--daytime-format", " ")]
     [InlineData("service 'echo' is named twice", "serve", "echo", "ECHO")]

@@ -32,7 +32,7 @@ internal sealed class ImpairedReplies : IAsyncDisposable
         Action<ReadOnlyMemory<byte>, IPEndPoint, ImpairmentEffects, string>? decided = trace.Enabled ? Decided : null;
         _loopback = new DatagramImpairer<IPEndPoint>(profile, seed, host.Clock, SendAsync, narrate, decided);
         _beyond = runtime.AllowAmplification ? _loopback : new DatagramImpairer<IPEndPoint>(profile with { Duplicate = 0 }, seed, host.Clock, SendAsync, narrate, decided);
-        host.Impairments.Register(runtime.Kind, () => ReferenceEquals(_beyond, _loopback) ? _loopback.Counters : ImpairmentCounters.Sum(_loopback.Counters, _beyond.Counters));
+        host.Impairments.Register(runtime, Transport.Udp, () => ReferenceEquals(_beyond, _loopback) ? _loopback.Counters : ImpairmentCounters.Sum(_loopback.Counters, _beyond.Counters));
     }
 
     /// <summary>The engines for this service's replies, or null when its impairment leaves datagrams alone.</summary>

@@ -48,7 +48,7 @@ internal static class ReplyConnection
                 trace.Call("close", "", comment: "(the client went away)", to: TraceTo.Events);
             }
             client.Dispose();
-            Finished(remote.Address, runtime, host, trace, "(the client went away)");
+            Finished(remote.Address, runtime, host, trace, "(the client went away)", 0, 0);
             return;
         }
         if (trace.Enabled && sent > 0)
@@ -62,8 +62,10 @@ internal static class ReplyConnection
                 trace.Call("send", $"{reply.Length} bytes", $"{sent} bytes", reply[..sent], remote);
             }
         }
-        if (sent < reply.Length || !IPAddress.IsLoopback(remote.Address) || !DropInput(client))
+        long dropped = 0;
+        if (sent < reply.Length || !IPAddress.IsLoopback(remote.Address) || !DropInput(client, out dropped))
         {
+            runtime.Metrics.TcpBytes(dropped, sent);
             Continue(client, remote, reply[sent..], runtime, host, trace, id);
             return;
         }
@@ -72,7 +74,7 @@ internal static class ReplyConnection
             trace.Call("close", "", to: TraceTo.Events);
         }
         client.Dispose();
-        Finished(remote.Address, runtime, host, trace, null);
+        Finished(remote.Address, runtime, host, trace, null, dropped, sent);
     }
 
     /// <summary>
@@ -86,11 +88,20 @@ internal static class ReplyConnection
     }
 
     /// <summary>After the close: the slot, the counters, the narration and --once.</summary>
-    internal static void Finished(IPAddress address, ServiceRuntime runtime, HostContext host, Tracer trace, string? ending)
+    /// <param name="address">The client's address.</param>
+    /// <param name="runtime">The service.</param>
+    /// <param name="host">The server.</param>
+    /// <param name="trace">The connection's narration.</param>
+    /// <param name="ending">Null when served, else why not (the client went away).</param>
+    /// <param name="bytesIn">What the client sent, read and dropped.</param>
+    /// <param name="bytesOut">The reply's bytes sent.</param>
+    internal static void Finished(IPAddress address, ServiceRuntime runtime, HostContext host, Tracer trace, string? ending, long bytesIn, long bytesOut)
     {
         host.Tracker.Unadmit(address, runtime.Caps);
         host.Counters.Opened();
         host.Counters.Closed();
+        // Never counted open: nothing could have seen it between the accept and the close on this one thread.
+        runtime.Metrics.Ended(ending is null ? ConnectionOutcome.Served : ConnectionOutcome.Reset, bytesIn, bytesOut);
         // Narrated after the release, so that a reader who sees close() knows the slot is free again.
         if (trace.Enabled)
         {
@@ -99,9 +110,10 @@ internal static class ReplyConnection
         host.Once.Served();
     }
 
-    /// <summary>Reads and drops what the client has sent; false if it is still sending.</summary>
-    private static bool DropInput(Socket client)
+    /// <summary>Reads and drops what the client has sent (<paramref name="total"/> bytes); false if it is still sending.</summary>
+    private static bool DropInput(Socket client, out long total)
     {
+        total = 0;
         for (int reads = 0; reads < MaxDropReads; reads++)
         {
             int read = client.Receive(Dropped, SocketFlags.None, out SocketError error);
@@ -110,6 +122,7 @@ internal static class ReplyConnection
                 // Nothing more for now (would block), the client's FIN, or its reset: nothing is left unread.
                 return true;
             }
+            total += read;
         }
         return false;
     }

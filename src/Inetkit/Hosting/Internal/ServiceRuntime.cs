@@ -16,10 +16,14 @@ internal sealed class ServiceRuntime
     {
         Name = definition.Name;
         Kind = definition.Kind;
+        Metrics = new ServiceMetrics(definition.Name, definition.Kind == ServiceKind.Exec);
         Apply(definition, options);
     }
 
     public string Name { get; }
+
+    /// <summary>Its counts for the metrics (kept through a reload, as the name is).</summary>
+    public ServiceMetrics Metrics { get; }
 
     public ServiceKind Kind { get; }
 
@@ -66,7 +70,7 @@ internal sealed class ServiceRuntime
             {
                 throw new PlatformNotSupportedException("program services need Linux (posix_spawn with pidfd_open)");
             }
-            Exec ??= new Exec.ExecRunner(Name, options.Logger, options.TimeProvider);
+            Exec ??= new Exec.ExecRunner(Name, options.Logger, options.TimeProvider, Metrics);
             Exec.Program = definition.Program!;
         }
         else

@@ -96,19 +96,21 @@ internal sealed partial class TcpAcceptLoop
         if (sent < 0 && Marshal.GetLastPInvokeError() != LibC.EAgain)
         {
             LibC.Close(fd);
-            ReplyConnection.Finished(ip, runtime, host, trace, "(the client went away)");
+            ReplyConnection.Finished(ip, runtime, host, trace, "(the client went away)", 0, 0);
             return;
         }
         int done = (int)Math.Max(sent, 0);
-        if (done < length || !IPAddress.IsLoopback(ip) || !DropInput(fd, dropped))
+        long input = 0;
+        if (done < length || !IPAddress.IsLoopback(ip) || !DropInput(fd, dropped, out input))
         {
+            runtime.Metrics.TcpBytes(input, done);
             ReplyConnection.Continue(Wrap(fd), new IPEndPoint(ip, port), _reply.AsSpan(done, length - done), runtime, host, trace.For($"{Name} #{id}"), id);
             return;
         }
         // The FIN goes with the reply, before the close: input that arrives after it draws a reset only behind both.
         _ = LibC.Shutdown(fd, LibC.ShutWr);
         LibC.Close(fd);
-        ReplyConnection.Finished(ip, runtime, host, trace, null);
+        ReplyConnection.Finished(ip, runtime, host, trace, null, input, done);
     }
 
     private void Hand(int fd, IPAddress ip, int port, long id, ITcpService handler)
@@ -120,16 +122,19 @@ internal sealed partial class TcpAcceptLoop
 
     private static Socket Wrap(int fd) => new(new SafeSocketHandle(fd, ownsHandle: true));
 
-    /// <summary>Reads and drops what the client has sent; false if it is still sending (as <see cref="ReplyConnection"/>).</summary>
-    private static unsafe bool DropInput(int fd, byte* dropped)
+    /// <summary>Reads and drops what the client has sent (<paramref name="total"/> bytes); false if it is still sending (as <see cref="ReplyConnection"/>).</summary>
+    private static unsafe bool DropInput(int fd, byte* dropped, out long total)
     {
+        total = 0;
         for (int reads = 0; reads < ReplyConnection.MaxDropReads; reads++)
         {
+            nint read = LibC.Recv(fd, dropped, DropRoom, LibC.MsgDontWait);
             // Would block, the client's FIN, or its reset: nothing is left unread.
-            if (LibC.Recv(fd, dropped, DropRoom, LibC.MsgDontWait) <= 0)
+            if (read <= 0)
             {
                 return true;
             }
+            total += read;
         }
         return false;
     }

@@ -174,9 +174,11 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ServiceRuntime runt
         if (refusal is null)
         {
             host.Counters.Accepted();
+            runtime.Metrics.Accepted();
             return null;
         }
         host.Counters.Refused(reason);
+        runtime.Metrics.Refused(reason);
         host.Refused(runtime.Name, Transport.Tcp, new IPEndPoint(address, port), reason, refusal);
         return refusal;
     }

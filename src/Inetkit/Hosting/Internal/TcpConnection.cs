@@ -33,6 +33,7 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         }
         host.Tracker.Track(id, tracked);
         host.Counters.Opened();
+        runtime.Metrics.Opened();
         string? ending = null;
         Impairment.ImpairmentSpec impairment = runtime.Impairment;
         await using Impairment.StreamImpairer? impairer = impairment.StreamDown.IsNone ? null
@@ -91,13 +92,17 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
             if (impairer is not null)
             {
                 // A stream's toxics delay chunks; they lose, duplicate and reorder nothing (TCP would not let them).
-                host.Impairments.Add(runtime.Kind, new Impairment.ImpairmentCounters { Submitted = impairer.Counters.Slices, Delayed = impairer.Counters.ChunksDelayed });
+                host.Impairments.Add(runtime, Protocol.Transport.Tcp, new Impairment.ImpairmentCounters { Submitted = impairer.Counters.Slices, Delayed = impairer.Counters.ChunksDelayed });
             }
             host.Tracker.Release(id, remote.Address, tracked);
             host.Counters.Closed();
+            ConnectionOutcome outcome = Outcome(ending, program);
+            long bytesIn = program?.BytesIn ?? stream.BytesRead;
+            long bytesOut = program?.BytesOut ?? stream.BytesWritten;
+            runtime.Metrics.Closed(outcome, bytesIn, bytesOut);
             if (host.Options.ConnectionLog is { } log)
             {
-                log(Entry(ending, started, stream, program));
+                log(Entry(outcome, started, bytesIn, bytesOut, program));
             }
             // Narrated after the release, so that a reader who sees close() knows the slot is free again.
             if (trace.Enabled)
@@ -109,25 +114,28 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         }
     }
 
-    private ConnectionLogEntry Entry(string? ending, long started, ConnectionStream stream, IProgramConnection? program) => new()
+    private ConnectionLogEntry Entry(ConnectionOutcome outcome, long started, long bytesIn, long bytesOut, IProgramConnection? program) => new()
     {
         Time = host.Clock.GetUtcNow(),
         Service = runtime.Name,
         Transport = Protocol.Transport.Tcp,
         Client = ConnectionLogEntry.Normalize(remote),
         Duration = host.Clock.GetElapsedTime(started),
-        Outcome = program?.TimedOut == true ? "timeout" : ending switch
-        {
-            null => "served",
-            "(idle timeout)" or "(exec timeout)" => "timeout",
-            "(the client went away)" => "reset",
-            "(error)" => "error",
-            _ => "stopped",
-        },
-        BytesIn = program?.BytesIn ?? stream.BytesRead,
-        BytesOut = program?.BytesOut ?? stream.BytesWritten,
+        Outcome = ServiceMetrics.OutcomeName(outcome),
+        BytesIn = bytesIn,
+        BytesOut = bytesOut,
         Pid = program?.Pid,
         Exit = program?.Exit,
+    };
+
+    /// <summary>How it ended, from the narration's ending (null: served) and what the program says.</summary>
+    private static ConnectionOutcome Outcome(string? ending, IProgramConnection? program) => program?.TimedOut == true ? ConnectionOutcome.Timeout : ending switch
+    {
+        null => ConnectionOutcome.Served,
+        "(idle timeout)" or "(exec timeout)" => ConnectionOutcome.Timeout,
+        "(the client went away)" => ConnectionOutcome.Reset,
+        "(error)" => ConnectionOutcome.Error,
+        _ => ConnectionOutcome.Stopped,
     };
 
     private void AbortiveClose()

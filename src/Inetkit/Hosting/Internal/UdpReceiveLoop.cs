@@ -71,6 +71,7 @@ internal sealed class UdpReceiveLoop(Socket socket, ServiceRuntime runtime, Host
     private void Serve(ReadOnlySpan<byte> request, byte[] reply, SocketAddress from)
     {
         host.Counters.Received();
+        runtime.Metrics.Received(request.Length);
         SourceAddress source = SourceAddress.From(from);
         if (trace.Enabled)
         {
@@ -111,6 +112,11 @@ internal sealed class UdpReceiveLoop(Socket socket, ServiceRuntime runtime, Host
         var service = (IUdpService)runtime.Service!;
         if (!service.TryRespond(request, reply.AsSpan(0, Math.Min(maxReply, reply.Length)), out int replyLength))
         {
+            if (runtime.Kind != ServiceKind.Discard)
+            {
+                // Not the protocol's silence: the reply would have made us an amplifier.
+                runtime.Metrics.DroppedAsAmplifier();
+            }
             if (trace.Enabled)
             {
                 trace.Call(runtime.Kind == ServiceKind.Discard ? "(discarded; no reply)" : $"(no reply: it would be longer than the {request.Length}-byte request)");
@@ -122,6 +128,7 @@ internal sealed class UdpReceiveLoop(Socket socket, ServiceRuntime runtime, Host
         {
             policy.Replied(source, reply.AsSpan(0, replyLength));
             host.Counters.Answered();
+            runtime.Metrics.Answered(replyLength);
             _impaired.Submit(reply.AsMemory(0, replyLength), from, source.IsLoopback);
             host.Once.Served();
             return;
@@ -136,6 +143,7 @@ internal sealed class UdpReceiveLoop(Socket socket, ServiceRuntime runtime, Host
             socket.SendTo(reply.AsSpan(0, replyLength), SocketFlags.None, from);
             policy.Replied(source, reply.AsSpan(0, replyLength));
             host.Counters.Answered();
+            runtime.Metrics.Answered(replyLength);
         }
         catch (SocketException e)
         {
@@ -151,6 +159,7 @@ internal sealed class UdpReceiveLoop(Socket socket, ServiceRuntime runtime, Host
     private void Drop(UdpVerdict verdict, SourceAddress source, string? rule = null)
     {
         host.Counters.Dropped(verdict);
+        runtime.Metrics.Dropped(verdict);
         string why = verdict switch
         {
             UdpVerdict.AccessDenied => $"refused by the access list ({rule})",

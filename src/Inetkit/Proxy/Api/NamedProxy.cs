@@ -44,6 +44,7 @@ internal sealed class NamedProxy(string name, ToxiproxyApiOptions options)
         }
         InetProxyOptions settings = (Template ?? new InetProxyOptions { Target = Target }) with
         {
+            Name = Name,
             Listen = ProxyAddresses.ParseListen(Listen),
             Target = Target,
             Transport = Transport,
