@@ -20,7 +20,7 @@ public sealed class ServeConfigFileTests : IDisposable
     [InlineData("[service.echo]\nport = [1, 2]\n", "2:8: port takes one value, not a list")]
     [InlineData("[service.echo]\ngrace = 3\n", "2:1: 'grace' is about the whole server: put it in [defaults]")]
     [InlineData("[service.echo]\nmetrics = \"127.0.0.1:0\"\n", "2:1: 'metrics' is about the whole server: put it in [defaults]")]
-    [InlineData("[defaults]\nmetrics = \"nowhere\"\n[service.echo]\n", "2:11: metrics: --metrics nowhere: give ADDR:PORT, such as 127.0.0.1:9464 (or a PORT alone, on loopback)")]
+    [InlineData("[defaults]\nmetrics = \"nowhere\"\n[service.echo]\n", "2:11: --metrics nowhere: give ADDR:PORT, such as 127.0.0.1:9464 (or a PORT alone, on loopback)")]
     [InlineData("[defaults]\nport = 7\n[service.echo]\n", "2:1: 'port' belongs in a service's table")]
     [InlineData("[service.echoes]\nport = 1\n", "1:1: [service.echoes]: 'echoes' is not a built-in")]
     [InlineData("[services.echo]\n", "1:1: unknown table [services.echo]")]
