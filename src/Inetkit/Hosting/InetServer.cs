@@ -77,7 +77,7 @@ public sealed partial class InetServer : IAsyncDisposable
             server.BindAll();
             if (options.Metrics is { } metrics)
             {
-                // Before the loops: a counter counts only while someone listens, and the first client must be counted.
+                // Before the loops, so that a metrics address that cannot be bound leaves nothing served and nothing open.
                 server._metrics = await Inetkit.Metrics.MetricsEndpoint.StartAsync(metrics, cancellationToken);
             }
         }

@@ -19,7 +19,8 @@ namespace Inetkit.Metrics;
 /// await using var metrics = await MetricsEndpoint.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
 /// Console.WriteLine(metrics.MetricsUri); // http://127.0.0.1:40123/metrics
 /// </code>
-/// It counts from its start: what was measured before (with nobody listening) is not kept anywhere.
+/// Servers and proxies keep their counts from their own start whether an endpoint listens or not, so one started later
+/// reports them whole.
 /// </summary>
 public sealed class MetricsEndpoint : IAsyncDisposable
 {
