@@ -159,6 +159,17 @@ internal sealed class ExecRunner(string service, ILogger logger, TimeProvider cl
         }
     }
 
+    /// <summary>A program asked to stop (its exec timeout, the idle timeout) gets this long after SIGTERM before SIGKILL.</summary>
+    public static readonly TimeSpan KillAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The program's exec timeout for <paramref name="child"/>, if it has one: SIGTERM to its group when it runs out,
+    /// SIGKILL <see cref="KillAfter"/> later; <paramref name="expired"/> is told first. Dispose of it once the child is reaped.
+    /// </summary>
+    public ITimer? StartTimeout(ChildProcess child, Action expired) => Program.Timeout is { } limit
+        ? clock.CreateTimer(_ => { expired(); _ = child.StopAsync(KillAfter); }, null, limit, Timeout.InfiniteTimeSpan)
+        : null;
+
     /// <summary>SIGTERM to every process group of this service (the stop has begun).</summary>
     public void TerminateAll()
     {

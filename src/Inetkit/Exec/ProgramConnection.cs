@@ -21,9 +21,6 @@ namespace Inetkit.Exec;
 /// </summary>
 internal sealed class ProgramConnection(ExecRunner runner, Socket client, IPEndPoint remote, Tracer trace, HostContext host) : IProgramConnection
 {
-    // A program asked to stop (timeout, idle, stop) gets this long after SIGTERM before SIGKILL.
-    private static readonly TimeSpan KillAfter = TimeSpan.FromSeconds(1);
-
     private TcpInfo? _last;
 
     public long? BytesIn => _last?.BytesReceived;
@@ -67,9 +64,7 @@ internal sealed class ProgramConnection(ExecRunner runner, Socket client, IPEndP
         }
         Pid = child.Pid;
         ExecProgram program = runner.Program;
-        using ITimer? timeout = program.Timeout is { } limit
-            ? host.Clock.CreateTimer(_ => { TimedOut = true; _ = child.StopAsync(KillAfter); }, null, limit, Timeout.InfiniteTimeSpan)
-            : null;
+        using ITimer? timeout = runner.StartTimeout(child, () => TimedOut = true);
         // The stop: SIGTERM now, SIGKILL when the grace is over (the host cancels the connection then).
         using CancellationTokenRegistration stopping = host.Stopping.Register(child.Terminate);
         using CancellationTokenRegistration aborted = cancellationToken.Register(() =>
@@ -80,7 +75,7 @@ internal sealed class ProgramConnection(ExecRunner runner, Socket client, IPEndP
             }
             else
             {
-                _ = child.StopAsync(KillAfter);
+                _ = child.StopAsync(ExecRunner.KillAfter);
             }
         });
         ChildExit exit = await child.Exited;

@@ -23,8 +23,6 @@ internal static class ProgramDatagram
     /// <summary>The largest UDP payload over IPv4, and so the longest reply a program can give.</summary>
     public const int MaxReply = 65_507;
 
-    private static readonly TimeSpan KillAfter = TimeSpan.FromSeconds(1);
-
     public static void Start(ExecRunner runner, ReadOnlySpan<byte> request, SocketAddress from, SourceAddress source, int maxReply, Socket socket, UdpSourcePolicy policy, HostContext host, Tracer trace)
     {
         // The receive loop reuses its buffer and its address for the next datagram: this one is copied.
@@ -64,9 +62,7 @@ internal static class ProgramDatagram
                 }
                 pid = child.Pid;
                 bool timedOut = false;
-                using ITimer? timeout = runner.Program.Timeout is { } limit
-                    ? host.Clock.CreateTimer(_ => { timedOut = true; _ = child.StopAsync(KillAfter); }, null, limit, Timeout.InfiniteTimeSpan)
-                    : null;
+                using ITimer? timeout = runner.StartTimeout(child, () => timedOut = true);
                 using CancellationTokenRegistration stopping = host.Stopping.Register(child.Terminate);
                 byte[] reply = GC.AllocateUninitializedArray<byte>(MaxReply);
                 Task<(int Length, long Total)> output = ReadOutputAsync(ours, reply);
