@@ -10,7 +10,10 @@ rotating, and the medians are printed with each inetkit's ratio to echo_limit, a
 load, while the CPU a message costs the server moves far less. At the end the metered server's own counts are read
 back beside loadgen's, to show the counting was on. Loopback only; every server is stopped at the end.
 
-Usage: bench/metrics-overhead.py [--duration S] [--runs N] [--scrape S] [--inetkit PATH]
+With --baseline PATH, an inetkit built from another commit (before the metrics, say) serves beside them as a fourth
+server, `serve echo` without --metrics.
+
+Usage: bench/metrics-overhead.py [--duration S] [--runs N] [--scrape S] [--inetkit PATH] [--baseline PATH]
 """
 import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
@@ -22,6 +25,7 @@ WORKLOADS = [
     ("udp-echo 4x64 w32", ["udp-echo", "--socks", "4", "--size", "64", "--window", "32"], "pps", "inetkit_datagrams_answered_total"),
 ]
 KINDS = ("limit", "plain", "metrics")
+BASELINE = "baseline"
 BAD = ("errors", "mismatches", "lost", "short_reads")
 
 
@@ -68,12 +72,12 @@ def total(exposition, family):
 
 
 class Server:
-    def __init__(self, kind, limit, inetkit, log):
+    def __init__(self, kind, limit, inetkit, log, baseline=None):
         self.kind, self.port, self.metrics = kind, free_port(), None
         if kind == "limit":
             cmd = [limit, "--port", str(self.port), "--service", "echo"]
         else:
-            cmd = [inetkit, "serve", "echo", "--port", str(self.port), "--bind", "127.0.0.1"]
+            cmd = [baseline if kind == BASELINE else inetkit, "serve", "echo", "--port", str(self.port), "--bind", "127.0.0.1"]
             if kind == "metrics":
                 self.metrics = f"http://127.0.0.1:{free_port()}/metrics"
                 cmd += ["--metrics", self.metrics.split("/")[2]]
@@ -95,6 +99,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--scrape", type=float, default=1.0)
     parser.add_argument("--inetkit", help="an inetkit executable to measure instead of building one")
+    parser.add_argument("--baseline", help="another inetkit executable, served without --metrics as a fourth server")
     args = parser.parse_args()
 
     bench = os.environ.get("INETKIT_BENCH") or os.path.join(ROOT, "..", "shared", "bench")
@@ -110,8 +115,9 @@ def main():
             subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src", "Inetkit.Cli"), "-o", os.path.join(work, "inetkit")], check=True, stdout=subprocess.DEVNULL)
             inetkit = os.path.join(work, "inetkit", "inetkit")
         rows = []
+        kinds = KINDS + ((BASELINE,) if args.baseline else ())
         for name, mode, figure, family in WORKLOADS:
-            current = {kind: Server(kind, limit, inetkit, os.path.join(work, f"{kind}.log")) for kind in KINDS}
+            current = {kind: Server(kind, limit, inetkit, os.path.join(work, f"{kind}.log"), args.baseline and os.path.abspath(args.baseline)) for kind in kinds}
             servers.extend(current.values())
             scrapes = []
 
@@ -124,12 +130,12 @@ def main():
             stop.clear()
             thread = threading.Thread(target=scraper, daemon=True)
             thread.start()
-            figures = {kind: [] for kind in KINDS}
-            cpu = {kind: [] for kind in KINDS}
-            bad = {kind: 0 for kind in KINDS}
+            figures = {kind: [] for kind in kinds}
+            cpu = {kind: [] for kind in kinds}
+            bad = {kind: 0 for kind in kinds}
             sent = 0
             for run in range(args.runs):
-                for kind in KINDS[run % 3:] + KINDS[:run % 3]:
+                for kind in kinds[run % len(kinds):] + kinds[:run % len(kinds)]:
                     cmd = [loadgen, mode[0], "127.0.0.1", str(current[kind].port)] + mode[1:] + ["--duration", str(args.duration)]
                     before = cpu_seconds(current[kind].proc.pid)
                     result = json.loads(subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[-1])
@@ -145,8 +151,8 @@ def main():
             counted = total(scrape(current["metrics"].metrics), family)
             for server in current.values():
                 server.stop()
-            med = {kind: statistics.median(figures[kind]) for kind in KINDS}
-            per = {kind: statistics.median(cpu[kind]) for kind in KINDS}
+            med = {kind: statistics.median(figures[kind]) for kind in kinds}
+            per = {kind: statistics.median(cpu[kind]) for kind in kinds}
             rows.append((name, figure, med, per, figures, bad, family, counted, sent, statistics.median(scrapes) if scrapes else 0, len(scrapes)))
 
         load = os.getloadavg()
@@ -156,9 +162,11 @@ def main():
         for name, figure, med, per, figures, bad, *_ in rows:
             print(f"| {name} | {figure} | {med['limit']:,.0f} | {med['plain']:,.0f} | {med['metrics']:,.0f} | {med['metrics'] / med['plain']:.3f} | "
                   f"{med['plain'] / med['limit']:.2f} / {med['metrics'] / med['limit']:.2f} | {per['limit']:.2f} / {per['plain']:.2f} / {per['metrics']:.2f} | {bad['limit']} / {bad['plain']} / {bad['metrics']} |")
+            if BASELINE in med:
+                print(f"| {name}, baseline | {figure} | | {med[BASELINE]:,.0f} | | | {med[BASELINE] / med['limit']:.2f} | CPU µs/msg {per[BASELINE]:.2f} | {bad[BASELINE]} |")
         print()
         for name, figure, med, per, figures, bad, family, counted, sent, scrape_s, scrapes in rows:
-            print(f"{name}: every run {', '.join(f'{k} ' + ' '.join(f'{v:,.0f}' for v in figures[k]) for k in KINDS)}; "
+            print(f"{name}: every run {', '.join(f'{k} ' + ' '.join(f'{v:,.0f}' for v in figures[k]) for k in figures)}; "
                   f"{family} on the metered server {counted:,.0f} (loadgen: {sent:,.0f} {'replies received' if 'udp' in name else 'connections made'}); "
                   f"{scrapes} scrapes, median {scrape_s * 1000:.1f} ms")
     finally:

@@ -53,11 +53,11 @@ internal static class ServerMetrics
 
     public static readonly ObservableCounter<long> BytesReceived = InetkitMeter.Meter.CreateObservableCounter(
         "inetkit.received", () => ObserveBoth(static (s, t) => [(null, null, s.BytesIn(t))]), "By",
-        "Payload bytes from clients: TCP counted when the connection closes, UDP per datagram.");
+        "Payload bytes from clients: TCP as the tracker's scan finds them (every 5 s at most) and at the close, UDP per datagram.");
 
     public static readonly ObservableCounter<long> BytesSent = InetkitMeter.Meter.CreateObservableCounter(
         "inetkit.sent", () => ObserveBoth(static (s, t) => [(null, null, s.BytesOut(t))]), "By",
-        "Payload bytes to clients: TCP counted when the connection closes, UDP per reply.");
+        "Payload bytes to clients: TCP as the tracker's scan finds them (every 5 s at most) and at the close, UDP per reply.");
 
     public static readonly ObservableCounter<long> ExecStarted = InetkitMeter.Meter.CreateObservableCounter(
         "inetkit.exec.started", () => ObservePrograms(static (s, t) => [(null, null, s.ExecStartedCount(t))]), "{process}",

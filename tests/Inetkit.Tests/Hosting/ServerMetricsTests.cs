@@ -59,6 +59,40 @@ public sealed class ServerMetricsTests
     }
 
     [Fact]
+    public async Task Tcp_ALongConnectionsBytes_AreCountedBeforeItCloses_AndNotAgainAtTheClose()
+    {
+        using var timeout = TestTimeout.Create();
+        string name = Unique("echo");
+        using var metrics = new MeterRecorder(name);
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using InetServer server = await StartAsync(new InetServerOptions
+        {
+            Definitions = [new ServiceDefinition { Name = name, Kind = ServiceKind.Echo, Port = 0, Transports = Transport.Tcp }],
+            TimeProvider = clock,
+        });
+        byte[] data = Net.RandomBytes(10_000);
+
+        using (Socket client = await Net.ConnectAsync(server.GetEndPoint(name, Transport.Tcp), timeout.Token))
+        {
+            await Net.SendAllAsync(client, data, timeout.Token);
+            await Net.ReadExactlyAsync(client, data.Length, timeout.Token);
+            // The tracker's scan (every 5 s at most) reports what open connections moved.
+            clock.Advance(TimeSpan.FromSeconds(5));
+            await metrics.WaitForAsync("inetkit.sent", data.Length, timeout.Token, ("service", name), ("transport", "tcp"));
+            Assert.Equal(data.Length, metrics.Value("inetkit.received", ("service", name), ("transport", "tcp")));
+            Assert.Equal(1, metrics.Value("inetkit.connections.open", ("service", name)));
+
+            await Net.SendAllAsync(client, "tail"u8.ToArray(), timeout.Token);
+            client.Shutdown(SocketShutdown.Send);
+            await Net.ReadToEndAsync(client, timeout.Token);
+        }
+        await metrics.WaitForAsync("inetkit.connections.closed", 1, timeout.Token, ("service", name), ("outcome", "served"));
+
+        Assert.Equal(data.Length + 4, metrics.Value("inetkit.received", ("service", name), ("transport", "tcp")));
+        Assert.Equal(data.Length + 4, metrics.Value("inetkit.sent", ("service", name), ("transport", "tcp")));
+    }
+
+    [Fact]
     public async Task Udp_Received_Answered_AndDroppedByTheAccessList_AreCountedPerService()
     {
         using var timeout = TestTimeout.Create();

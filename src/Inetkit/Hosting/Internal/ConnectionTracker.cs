@@ -5,7 +5,8 @@ namespace Inetkit.Hosting.Internal;
 
 /// <summary>
 /// The open TCP connections: admission against the global and per-source caps, the idle timeout (one timer
-/// scans all connections, so an idle connection costs no timer of its own), and abort at shutdown.
+/// scans all connections, so an idle connection costs no timer of its own; the same scan reports the bytes of long
+/// connections to the metrics), and abort at shutdown.
 /// </summary>
 internal sealed class ConnectionTracker : IDisposable
 {
@@ -15,10 +16,13 @@ internal sealed class ConnectionTracker : IDisposable
     private int _max;
     private int? _maxPerSource;
     private readonly TimeProvider _clock;
-    private readonly ITimer? _idleTimer;
+    private readonly ITimer _idleTimer;
     private readonly Counters _counters;
     private int _count;
     private int _lingering;
+
+    /// <summary>The longest wait between scans: how late a long connection's bytes may reach the metrics.</summary>
+    private static readonly TimeSpan MaxScanPeriod = TimeSpan.FromSeconds(5);
 
     // shortestIdleTimeout: the shortest of any service's, which sets how often idle connections are looked for.
     public ConnectionTracker(int max, int? maxPerSource, TimeSpan shortestIdleTimeout, TimeProvider clock, Counters counters)
@@ -27,12 +31,12 @@ internal sealed class ConnectionTracker : IDisposable
         _maxPerSource = maxPerSource;
         _clock = clock;
         _counters = counters;
-        if (shortestIdleTimeout != Timeout.InfiniteTimeSpan)
-        {
-            // A quarter of the timeout between scans closes an idle connection at most 25% late.
-            TimeSpan period = TimeSpan.FromTicks(Math.Clamp(shortestIdleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond * 5));
-            _idleTimer = clock.CreateTimer(_ => CloseIdle(), null, period, period);
-        }
+        // A quarter of the timeout between scans closes an idle connection at most 25% late; with none, the scan still
+        // runs every 5 s, for the bytes.
+        TimeSpan period = shortestIdleTimeout == Timeout.InfiniteTimeSpan
+            ? MaxScanPeriod
+            : TimeSpan.FromTicks(Math.Clamp(shortestIdleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, MaxScanPeriod.Ticks));
+        _idleTimer = clock.CreateTimer(_ => Scan(), null, period, period);
     }
 
     /// <summary>Counts the connection in if the server's caps and the service's own allow; otherwise says which cap refused it.</summary>
@@ -165,7 +169,8 @@ internal sealed class ConnectionTracker : IDisposable
         }
     }
 
-    private void CloseIdle()
+    /// <summary>Closes the idle connections, and reports what the others moved since the last scan.</summary>
+    private void Scan()
     {
         long now = _clock.GetTimestamp();
         foreach (TrackedConnection connection in _open.Values)
@@ -174,10 +179,11 @@ internal sealed class ConnectionTracker : IDisposable
             {
                 _counters.TimedOut();
             }
+            connection.ReportBytes(connection.Stream.BytesRead, connection.Stream.BytesWritten);
         }
     }
 
-    public void Dispose() => _idleTimer?.Dispose();
+    public void Dispose() => _idleTimer.Dispose();
 }
 
 /// <summary>What the tracker needs of a connection: its activity, a way to end it, and when it has ended.</summary>
@@ -185,6 +191,34 @@ internal sealed class TrackedConnection(ConnectionStream stream, CancellationTok
 {
     /// <summary>The service's own caps it was admitted under, given back with it.</summary>
     public ServiceCaps? Caps { get; init; }
+
+    /// <summary>Its service's counts, where its bytes go (<see cref="ReportBytes"/>).</summary>
+    public ServiceMetrics? Metrics { get; init; }
+
+    private long _reportedIn;
+    private long _reportedOut;
+
+    /// <summary>
+    /// Adds to its service's byte counts what it moved since the last report (the tracker's scan, then the close,
+    /// each with the totals so far; a total behind one already reported adds nothing, so nothing is counted twice).
+    /// </summary>
+    public void ReportBytes(long bytesIn, long bytesOut) => Metrics?.TcpBytes(Advance(ref _reportedIn, bytesIn), Advance(ref _reportedOut, bytesOut));
+
+    private static long Advance(ref long reported, long total)
+    {
+        while (true)
+        {
+            long before = Volatile.Read(ref reported);
+            if (total <= before)
+            {
+                return 0;
+            }
+            if (Interlocked.CompareExchange(ref reported, total, before) == before)
+            {
+                return total - before;
+            }
+        }
+    }
 
     /// <summary>Its service's idle timeout in clock ticks; <see cref="long.MaxValue"/> for none.</summary>
     public long IdleTicks { get; init; } = long.MaxValue;

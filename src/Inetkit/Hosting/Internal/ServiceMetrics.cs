@@ -57,11 +57,11 @@ internal sealed class ServiceMetrics
 
     public void Opened() => Interlocked.Increment(ref _open);
 
-    /// <summary>A connection that was counted open has ended.</summary>
-    public void Closed(ConnectionOutcome outcome, long bytesIn, long bytesOut)
+    /// <summary>A connection that was counted open has ended (its bytes reported apart, <see cref="TrackedConnection.ReportBytes"/>).</summary>
+    public void Closed(ConnectionOutcome outcome)
     {
         Interlocked.Decrement(ref _open);
-        Ended(outcome, bytesIn, bytesOut);
+        Interlocked.Increment(ref _closed[(int)outcome]);
     }
 
     /// <summary>A connection served and closed on the thread that accepted it, never counted open (the reply fast paths).</summary>
@@ -71,7 +71,7 @@ internal sealed class ServiceMetrics
         TcpBytes(bytesIn, bytesOut);
     }
 
-    /// <summary>Bytes moved over TCP outside the connection's stream (the part of a reply the fast path sent before handing over).</summary>
+    /// <summary>Bytes moved over TCP: a tracked connection's as it reports them, a fast path's at its close.</summary>
     public void TcpBytes(long bytesIn, long bytesOut)
     {
         if (bytesIn > 0)

@@ -25,7 +25,7 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         using var abort = new CancellationTokenSource();
         var stream = new ConnectionStream(socket, host.Clock, trace);
         long started = host.Clock.GetTimestamp();
-        var tracked = new TrackedConnection(stream, abort) { Caps = runtime.Caps, IdleTicks = host.Tracker.IdleTicks(runtime.IdleTimeout) };
+        var tracked = new TrackedConnection(stream, abort) { Caps = runtime.Caps, Metrics = runtime.Metrics, IdleTicks = host.Tracker.IdleTicks(runtime.IdleTimeout) };
         var program = service as IProgramConnection;
         if (program is not null)
         {
@@ -99,7 +99,8 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
             ConnectionOutcome outcome = Outcome(ending, program);
             long bytesIn = program?.BytesIn ?? stream.BytesRead;
             long bytesOut = program?.BytesOut ?? stream.BytesWritten;
-            runtime.Metrics.Closed(outcome, bytesIn, bytesOut);
+            tracked.ReportBytes(bytesIn, bytesOut);
+            runtime.Metrics.Closed(outcome);
             if (host.Options.ConnectionLog is { } log)
             {
                 log(Entry(outcome, started, bytesIn, bytesOut, program));
