@@ -73,6 +73,27 @@ public sealed class SocketActivationTests : IDisposable
         Assert.Contains(inetkit.Err.Lines, l => l.StartsWith($"inetkit: {expected}", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task WatchdogUsecForThisProcess_PingsComeAtHalfTheInterval()
+    {
+        using var timeout = TestTimeout.Create();
+        using var notify = new Notifications(Path.Combine(_programs.Directory, "notify.sock"));
+        // WATCHDOG_PID is the pid systemd started, which exec keeps: the shell's own.
+        await using var inetkit = ChildProcess.StartWrapped(
+            ["sh", "-c", "WATCHDOG_PID=$$ WATCHDOG_USEC=200000 NOTIFY_SOCKET=\"$0\" exec \"$@\"", notify.Path],
+            "serve", "echo", "--port", "0", "--bind", "127.0.0.1");
+
+        // The pings start with the notifier, so the first may come before READY=1.
+        var seen = new List<string>();
+        while (seen.Count(m => m == "WATCHDOG=1") < 3 || !seen.Any(m => m.StartsWith("READY=1", StringComparison.Ordinal)))
+        {
+            seen.Add(await notify.NextAsync(timeout.Token, skipStatus: true));
+        }
+        Assert.All(seen, m => Assert.True(m == "WATCHDOG=1" || m.StartsWith("READY=1", StringComparison.Ordinal), m));
+        inetkit.Signal(ChildProcess.SigTerm);
+        Assert.Equal(0, await inetkit.WaitForExitAsync(timeout.Token));
+    }
+
     /// <summary>The test's own NOTIFY_SOCKET: each datagram is one sd_notify message.</summary>
     private sealed class Notifications : IDisposable
     {
