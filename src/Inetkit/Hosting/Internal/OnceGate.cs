@@ -8,6 +8,9 @@ internal sealed class OnceGate(bool enabled, Action stop)
 {
     private int _claimed;
 
+    /// <summary>--once was given.</summary>
+    public bool Enabled => enabled;
+
     public bool TryClaim() => !enabled || Interlocked.Exchange(ref _claimed, 1) == 0;
 
     public void Served()
