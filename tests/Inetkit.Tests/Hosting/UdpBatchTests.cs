@@ -31,27 +31,10 @@ public sealed class UdpBatchTests
         using Socket refused = Net.Udp(AddressFamily.InterNetwork, IPAddress.Parse("127.0.0.3"));
         Socket[] allowed = [one, two];
 
-        // Sent without waiting, interleaved, so that the server's batches mix sources and verdicts.
-        for (int i = 0; i < PerSource; i++)
-        {
-            foreach (Socket client in (Socket[])[refused, two, one])
-            {
-                await client.SendToAsync(Encoding.ASCII.GetBytes($"{((IPEndPoint)client.LocalEndPoint!).Address}#{i}"), SocketFlags.None, endPoint, timeout.Token);
-            }
-        }
-
+        await UdpBurst.SendInterleavedAsync([refused, two, one], endPoint, PerSource, timeout.Token);
         foreach (Socket client in allowed)
         {
-            string me = ((IPEndPoint)client.LocalEndPoint!).Address.ToString();
-            var replies = new List<string>();
-            var buffer = new byte[100];
-            for (int i = 0; i < PerSource; i++)
-            {
-                SocketReceiveFromResult reply = await client.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
-                Assert.Equal(endPoint, reply.RemoteEndPoint);
-                replies.Add(Encoding.ASCII.GetString(buffer, 0, reply.ReceivedBytes));
-            }
-            Assert.Equal(Enumerable.Range(0, PerSource).Select(i => $"{me}#{i}"), replies.OrderBy(r => int.Parse(r.Split('#')[1], System.Globalization.CultureInfo.InvariantCulture)));
+            await UdpBurst.AssertOwnRepliesAsync(client, endPoint, PerSource, timeout.Token);
         }
 
         await server.StopAsync();

@@ -124,6 +124,31 @@ public sealed class InetProxyTests
     }
 
     [Fact]
+    public async Task Udp_ABurstFromThreeClients_EachGetsExactlyItsOwnReplies()
+    {
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Echo, Transport.Udp), Transport = Transport.Udp }, Ct);
+        Socket[] clients = [.. Enumerable.Range(1, 3).Select(i => Net.Udp(AddressFamily.InterNetwork, new IPAddress([127, 0, 0, (byte)i])))];
+        try
+        {
+            // 120 datagrams in flight at most: within the default receive buffers.
+            await UdpBurst.SendInterleavedAsync(clients, proxy.EndPoint, 40, Ct);
+            foreach (Socket client in clients)
+            {
+                await UdpBurst.AssertOwnRepliesAsync(client, proxy.EndPoint, 40, Ct);
+            }
+            Assert.Equal(3, proxy.Statistics.Sessions);
+        }
+        finally
+        {
+            foreach (Socket client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Udp_PastMaxSessions_ANewClientIsDropped_AndNoSessionIsEvicted()
     {
         await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);

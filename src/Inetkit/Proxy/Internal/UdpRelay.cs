@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Inetkit.Hosting.Internal;
+using Inetkit.Interop.Linux;
 using Inetkit.Threading;
 using Inetkit.Tracing;
 
@@ -63,8 +64,38 @@ internal sealed class UdpRelay : IAsyncDisposable
     {
         byte[] buffer = GC.AllocateUninitializedArray<byte>(65536);
         var from = new SocketAddress(_listener.AddressFamily);
+        using DatagramBatch? batch = DatagramBatch.IsSupported ? new DatagramBatch(32) : null;
         while (!_stop.IsCancellationRequested)
         {
+            if (batch is not null && !_trace.Enabled)
+            {
+                // Linux: every datagram already queued in one recvmmsg, each then relayed as below.
+                int count;
+                try
+                {
+                    count = batch.Receive(_listener);
+                }
+                catch (SocketException)
+                {
+                    continue;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                if (count == 0)
+                {
+                    return;
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    batch.CopyAddress(i, from);
+                    Span<byte> payload = batch.Payload(i);
+                    payload.CopyTo(buffer);
+                    Relay(buffer.AsMemory(0, payload.Length), from);
+                }
+                continue;
+            }
             int length;
             try
             {
@@ -80,32 +111,38 @@ internal sealed class UdpRelay : IAsyncDisposable
                 // Closing the socket is how the relay stops this loop: it wakes the blocked receive.
                 return;
             }
-            ReadOnlyMemory<byte> datagram = buffer.AsMemory(0, length);
-            if (_policy.Check(SourceAddress.From(from), datagram.Span, out _) != Hosting.UdpVerdict.Accept)
-            {
-                Interlocked.Increment(ref _counters.DroppedBySource);
-                if (_trace.Enabled)
-                {
-                    _trace.Call($"recvfrom -> {length} bytes from {SourceAddress.From(from)}: dropped (source guard)");
-                }
-                continue;
-            }
-            while (_retiring.TryTake(out UdpSession? ended))
-            {
-                ended.RetireUpAsync().AsTask().GetAwaiter().GetResult();
-            }
-            UdpSession? session = Find(from);
-            if (session is null)
-            {
-                Interlocked.Increment(ref _counters.DroppedNoSession);
-                if (_trace.Enabled)
-                {
-                    _trace.Call($"recvfrom -> {length} bytes from {SourceAddress.From(from)}: dropped ({_options.MaxSessions} sessions open)");
-                }
-                continue;
-            }
-            session.SendUp(datagram);
+            Relay(buffer.AsMemory(0, length), from);
         }
+    }
+
+    /// <summary>One client datagram: the source guards, then its session (opened if there is room), then upstream.</summary>
+    private void Relay(ReadOnlyMemory<byte> datagram, SocketAddress from)
+    {
+        int length = datagram.Length;
+        if (_policy.Check(SourceAddress.From(from), datagram.Span, out _) != Hosting.UdpVerdict.Accept)
+        {
+            Interlocked.Increment(ref _counters.DroppedBySource);
+            if (_trace.Enabled)
+            {
+                _trace.Call($"recvfrom -> {length} bytes from {SourceAddress.From(from)}: dropped (source guard)");
+            }
+            return;
+        }
+        while (_retiring.TryTake(out UdpSession? ended))
+        {
+            ended.RetireUpAsync().AsTask().GetAwaiter().GetResult();
+        }
+        UdpSession? session = Find(from);
+        if (session is null)
+        {
+            Interlocked.Increment(ref _counters.DroppedNoSession);
+            if (_trace.Enabled)
+            {
+                _trace.Call($"recvfrom -> {length} bytes from {SourceAddress.From(from)}: dropped ({_options.MaxSessions} sessions open)");
+            }
+            return;
+        }
+        session.SendUp(datagram);
     }
 
     private UdpSession? Find(SocketAddress from)
