@@ -49,10 +49,12 @@ internal sealed unsafe class DatagramBatch : IDisposable
 
     /// <summary>
     /// Waits for at least one datagram and takes every one already queued, up to <see cref="Capacity"/>: the count
-    /// (0 when the socket was shut down or closed, which is how its owner stops the receiver).
+    /// (0 when the socket was shut down, which is how its owner stops the receiver).
     /// </summary>
     /// <exception cref="SocketException">The receive failed (about one datagram, as an ICMP error, never about the socket).</exception>
-    public int Receive(Socket socket)
+    /// <param name="socket">The socket.</param>
+    /// <param name="wait">False: take what is queued and return 0 at once when nothing is (for a caller woken by epoll).</param>
+    public int Receive(Socket socket, bool wait = true)
     {
         for (int i = 0; i < _capacity; i++)
         {
@@ -60,7 +62,7 @@ internal sealed unsafe class DatagramBatch : IDisposable
         }
         while (true)
         {
-            int received = LibC.RecvMmsg(socket.SafeHandle, _messages, (uint)_capacity, LibC.MsgWaitForOne, null);
+            int received = LibC.RecvMmsg(socket.SafeHandle, _messages, (uint)_capacity, wait ? LibC.MsgWaitForOne : LibC.MsgDontWait, null);
             if (received >= 0)
             {
                 // A shut-down socket "receives" an empty message with no source: the end, not a datagram.
@@ -79,6 +81,11 @@ internal sealed unsafe class DatagramBatch : IDisposable
             }
             if (errno == LibC.EAgain)
             {
+                if (!wait)
+                {
+                    _count = 0;
+                    return 0;
+                }
                 // .NET has made the descriptor non-blocking (an asynchronous call on it once did): wait as it would.
                 socket.Poll(-1, SelectMode.SelectRead);
                 continue;

@@ -2,11 +2,24 @@ using System.Runtime.InteropServices;
 
 namespace Inetkit.Interop.Linux;
 
-// Batched datagram I/O (DatagramBatch): recvmmsg and sendmmsg, up to a batch of datagrams per system call.
+// Batched datagram I/O (DatagramBatch): recvmmsg and sendmmsg, up to a batch of datagrams per system call; and
+// the eventfd that wakes a thread waiting in epoll (the proxy's downward relay).
 internal static partial class LibC
 {
     public const int MsgWaitForOne = 0x10000;
     public const int EMsgSize = 90;
+    public const int EpollCtlDel = 2;
+    public const int EfdNonBlock = 0x800;
+    public const int EfdCloExec = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initial, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    public static unsafe partial nint Read(int fd, void* buffer, nint count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static unsafe partial nint Write(int fd, void* buffer, nint count);
 
     /// <summary>recvmmsg on a socket that .NET owns: the handle is held for the call, so closing it wakes the call.</summary>
     [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]

@@ -31,6 +31,7 @@ internal sealed class UdpRelay : IAsyncDisposable
 
     private readonly Func<Impairment.ImpairmentSpec> _impairment;
     private readonly IPEndPoint _anyEndPoint;
+    private readonly UdpDownRelay? _downRelay;
 
     public UdpRelay(Socket listener, InetProxyOptions options, ProxyCounters counters, Tracer trace, Func<Impairment.ImpairmentSpec> impairment)
     {
@@ -45,6 +46,7 @@ internal sealed class UdpRelay : IAsyncDisposable
         _policy = new UdpSourcePolicy([((IPEndPoint)listener.LocalEndPoint!).Port], null, null, allowAmplification: true, options.TimeProvider);
         TimeSpan every = options.UdpIdle / 4 > TimeSpan.FromMilliseconds(10) ? options.UdpIdle / 4 : TimeSpan.FromMilliseconds(10);
         _sweeper = options.TimeProvider.CreateTimer(_ => Sweep(), null, every, every);
+        _downRelay = UdpDownRelay.TryStart(listener);
     }
 
     /// <summary>What the impairment engines of the sessions open now have done.</summary>
@@ -159,7 +161,7 @@ internal sealed class UdpRelay : IAsyncDisposable
         var key = new SocketAddress(from.Family, from.Size);
         from.Buffer.Span[..from.Size].CopyTo(key.Buffer.Span);
         var client = (IPEndPoint)_anyEndPoint.Create(key);
-        session = new UdpSession(key, client, _listener, _options, _counters, _trace, _impairment, _stop.Token);
+        session = new UdpSession(key, client, _listener, _options, _counters, _trace, _impairment, _downRelay, _stop.Token);
         if (!_sessions.TryAdd(key, session))
         {
             session.Dispose();
@@ -194,6 +196,10 @@ internal sealed class UdpRelay : IAsyncDisposable
         foreach (UdpSession session in _sessions.Values)
         {
             session.Dispose();
+        }
+        if (_downRelay is not null)
+        {
+            await _downRelay.DisposeAsync();
         }
         await Task.WhenAll(_sessions.Values.Select(s => s.Completion));
         foreach (UdpSession session in _sessions.Values.Concat(_retiring))

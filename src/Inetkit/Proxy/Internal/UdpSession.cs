@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Inetkit.Impairment;
+using Inetkit.Interop.Linux;
 using Inetkit.Tracing;
 
 namespace Inetkit.Proxy.Internal;
@@ -18,10 +19,23 @@ internal sealed class UdpSession : IDisposable
     private readonly CancellationTokenSource _stop;
     private readonly ImpairedPath<IPEndPoint> _up;
     private readonly ImpairedPath<IPEndPoint> _down;
+    private readonly UdpDownRelay? _downRelay;
+    private readonly TaskCompletionSource _downRetired = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<int> _sentDown;
+    private readonly Action<int, SocketError> _failedDown;
+    private DatagramBatch? _downBatch;
+    private byte[]? _downBuffer;
     private long _lastActivity;
 
-    public UdpSession(SocketAddress clientAddress, IPEndPoint client, Socket listener, InetProxyOptions options, ProxyCounters counters, Tracer trace, Func<ImpairmentSpec> impairment, CancellationToken stop)
+    public UdpSession(SocketAddress clientAddress, IPEndPoint client, Socket listener, InetProxyOptions options, ProxyCounters counters, Tracer trace, Func<ImpairmentSpec> impairment, UdpDownRelay? downRelay, CancellationToken stop)
     {
+        _downRelay = downRelay;
+        _sentDown = i =>
+        {
+            Interlocked.Increment(ref counters.DatagramsDown);
+            Interlocked.Add(ref counters.BytesDown, _downBatch!.Queued(i).Length);
+        };
+        _failedDown = (_, error) => trace.Call($"session {client}: sendto -> {error}");
         _client = client;
         _clientAddress = clientAddress;
         _listener = listener;
@@ -46,7 +60,69 @@ internal sealed class UdpSession : IDisposable
 
     public Task Completion { get; private set; } = Task.CompletedTask;
 
-    public void Start() => Completion = ReceiveDownAsync();
+    /// <summary>Its number in the <see cref="UdpDownRelay"/> that relays its replies.</summary>
+    public long DownId { get; set; }
+
+    /// <summary>Starts relaying the server's replies: by the shared <see cref="UdpDownRelay"/> where there is one, else by a receive of its own.</summary>
+    public void Start() => Completion = _downRelay is not null && _downRelay.Add(this, _upstream) ? _downRetired.Task : ReceiveDownAsync();
+
+    /// <summary>
+    /// On the <see cref="UdpDownRelay"/>'s thread, when the upstream socket is readable: every reply queued there,
+    /// each through the downward path, those sent straight on gathered into one sendmmsg.
+    /// </summary>
+    public void RelayDown(DatagramBatch received, DatagramBatch replies, Socket listener)
+    {
+        int count;
+        try
+        {
+            count = received.Receive(_upstream, wait: false);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+        {
+            _trace.Call($"session {_client}: the target answered with ICMP port unreachable");
+            return;
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            return;
+        }
+        if (count == 0)
+        {
+            return;
+        }
+        Interlocked.Exchange(ref _lastActivity, _options.TimeProvider.GetTimestamp());
+        _downBuffer ??= GC.AllocateUninitializedArray<byte>(DatagramBatch.SlotSize);
+        _downBatch = replies;
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Span<byte> reply = received.Payload(i);
+                reply.CopyTo(_downBuffer);
+                ValueTask sent = _down.SendAsync(_downBuffer.AsMemory(0, reply.Length), _client);
+                if (!sent.IsCompletedSuccessfully)
+                {
+                    sent.AsTask().GetAwaiter().GetResult();
+                }
+            }
+            replies.Send(listener, _sentDown, _failedDown);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The relay is stopping.
+        }
+        finally
+        {
+            _downBatch = null;
+        }
+    }
+
+    /// <summary>On the <see cref="UdpDownRelay"/>'s thread, once the session has ended: its downward impairment retired, its completion told.</summary>
+    public void RetireDown()
+    {
+        _down.RetireAsync().AsTask().GetAwaiter().GetResult();
+        _downRetired.TrySetResult();
+    }
 
     /// <summary>What this session's impairment engines in force have done.</summary>
     public ImpairmentCounters LiveImpairment => ImpairmentCounters.Sum(_up.Live, _down.Live);
@@ -93,6 +169,12 @@ internal sealed class UdpSession : IDisposable
 
     private void SendToClient(ReadOnlySpan<byte> datagram)
     {
+        if (_downBatch is { } batch && !_trace.Enabled)
+        {
+            datagram.CopyTo(batch.Next);
+            batch.Add(datagram.Length, _clientAddress);
+            return;
+        }
         try
         {
             _listener.SendTo(datagram, SocketFlags.None, _clientAddress);
@@ -182,6 +264,7 @@ internal sealed class UdpSession : IDisposable
     {
         _stop.Cancel();
         _upstream.Dispose();
+        _downRelay?.Remove(this);
     }
 
     /// <summary>Retires the upward engine once the relay's loop, its only user, is done with this session.</summary>
