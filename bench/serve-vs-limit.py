@@ -9,9 +9,15 @@ inetkit's ratio to it. Errors (resets, refused or failed connects, timeouts), mi
 counted in every run, the first run against each fresh server included, and inetkit's "refused" log lines too.
 Loopback only; every server is stopped at the end.
 
+With --targets 17, issue #17's workloads and targets (every figure at or past the C limit; tcp-source and
+tcp-sink over 4 connections). With --operated, serve runs as an operator would run it: --metrics on a port of its
+own, scraped every second as Prometheus would (every 15 s by default), and an access list of a few entries that
+lets loopback through.
+
 Usage: bench/serve-vs-limit.py [--duration S] [--runs N] [--only WORD...] [--inetkit PATH] [--json FILE]
+                               [--targets 5|17] [--operated]
 """
-import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -28,6 +34,21 @@ WORKLOADS = [
     ("tcp-source chargen", ["tcp-source", "--conns", "1"], "mb_per_s", "higher", 0.60, "chargen", "chargen"),
     ("tcp-sink discard", ["tcp-sink", "--conns", "1"], "mb_per_s", "higher", 0.80, "discard", "discard"),
 ]
+
+# Issue #17: the same workloads, every target the C limit (discard's above it), the sources and sinks over 4 connections.
+WORKLOADS_17 = [
+    ("tcp-echo 64x32 d1", ["tcp-echo", "--conns", "64", "--size", "32", "--depth", "1"], "msgs_per_s", "higher", 1.00, "echo", "echo"),
+    ("tcp-echo 8x4096 d4", ["tcp-echo", "--conns", "8", "--size", "4096", "--depth", "4"], "mb_per_s", "higher", 1.00, "echo", "echo"),
+    ("tcp-echo 1x32 d1 p99", ["tcp-echo", "--conns", "1", "--size", "32", "--depth", "1"], "p99_us", "lower", 1.00, "echo", "echo"),
+    ("udp-echo 4x64 w32", ["udp-echo", "--socks", "4", "--size", "64", "--window", "32"], "pps", "higher", 1.00, "echo", "echo"),
+    ("tcp-connect 16 t2 daytime", ["tcp-connect", "--conns", "16", "--min-bytes", "1", "--threads", "2"], "tps", "higher", 1.00, "daytime", "daytime"),
+    ("tcp-connect 16 t2 qotd", ["tcp-connect", "--conns", "16", "--min-bytes", "1", "--threads", "2"], "tps", "higher", 1.00, "qotd", "daytime"),
+    ("tcp-source 4 chargen", ["tcp-source", "--conns", "4"], "mb_per_s", "higher", 1.00, "chargen", "chargen"),
+    ("tcp-sink 4 discard", ["tcp-sink", "--conns", "4"], "mb_per_s", "higher", 1.20, "discard", "discard"),
+]
+
+# --operated: a few entries, the loopback clients allowed by the most specific.
+ACCESS = ["--allow", "127.0.0.0/8,::1", "--deny", "127.0.0.66,10.0.0.0/8,192.168.0.0/16,fc00::/7"]
 
 # The three servers of every workload: echo_limit's two configurations (the reference is the better of them) and inetkit.
 KINDS = ("limit-t1", "limit", "inetkit")
@@ -62,16 +83,29 @@ def wait_listening(port, proc, what):
 
 
 class Server:
-    def __init__(self, kind, cmd, port, log):
+    def __init__(self, kind, cmd, port, log, metrics=None):
         self.kind, self.port, self.log = kind, port, log
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
         wait_listening(port, self.proc, " ".join(cmd))
+        self.scrapes, self._done = 0, threading.Event()
+        if metrics:
+            threading.Thread(target=self._scrape, args=(metrics,), daemon=True).start()
+
+    def _scrape(self, port):
+        while not self._done.wait(1.0):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                    r.read()
+                    self.scrapes += 1
+            except OSError:
+                pass
 
     def refused(self):
         with open(self.log, errors="replace") as f:
             return sum(1 for line in f if "refused" in line)
 
     def stop(self):
+        self._done.set()
         self.proc.terminate()
         try:
             self.proc.wait(timeout=10)
@@ -80,13 +114,16 @@ class Server:
             self.proc.wait()
 
 
-def start(kind, service, limit, inetkit, work):
-    port = free_port()
+def start(kind, service, limit, inetkit, work, operated):
+    port, metrics = free_port(), None
     if kind.startswith("limit"):
         cmd = [limit, "--port", str(port), "--service", service] + (["--threads", "1"] if kind == "limit-t1" else [])
     else:
         cmd = [inetkit, "serve", service, "--port", str(port), "--bind", "127.0.0.1"]
-    return Server(kind, cmd, port, os.path.join(work, f"{kind}-{service}-{port}.log"))
+        if operated:
+            metrics = free_port()
+            cmd += ["--metrics", f"127.0.0.1:{metrics}"] + ACCESS
+    return Server(kind, cmd, port, os.path.join(work, f"{kind}-{service}-{port}.log"), metrics)
 
 
 def main():
@@ -96,6 +133,8 @@ def main():
     parser.add_argument("--only", nargs="*", help="workload names that contain any of these words")
     parser.add_argument("--inetkit", help="an inetkit executable to measure (a Native AOT build, say) instead of building one")
     parser.add_argument("--json", help="also write every run's figures to this file")
+    parser.add_argument("--targets", choices=["5", "17"], default="5", help="issue #5's workloads and targets (the default) or issue #17's")
+    parser.add_argument("--operated", action="store_true", help="serve with --metrics (scraped every second) and an access list")
     args = parser.parse_args()
 
     bench = os.environ.get("INETKIT_BENCH") or os.path.join(ROOT, "..", "shared", "bench")
@@ -115,11 +154,11 @@ def main():
             inetkit = os.path.join(work, "inetkit", "inetkit")
 
         rows, record = [], []
-        for name, mode, figure, better, target, service, limit_service in WORKLOADS:
+        for name, mode, figure, better, target, service, limit_service in (WORKLOADS_17 if args.targets == "17" else WORKLOADS):
             if args.only and not any(word in name for word in args.only):
                 continue
             # Fresh servers for every workload: each one's first run is a fresh server's first run.
-            current = {kind: start(kind, limit_service if kind.startswith("limit") else service, limit, inetkit, work) for kind in KINDS}
+            current = {kind: start(kind, limit_service if kind.startswith("limit") else service, limit, inetkit, work, args.operated) for kind in KINDS}
             servers.extend(current.values())
             figures = {kind: [] for kind in KINDS}
             errors = {kind: [] for kind in KINDS}
@@ -141,6 +180,8 @@ def main():
                     record.append({"workload": name, "run": run + 1, "server": kind, **result})
                     print(f"  {name} run {run + 1} {kind}: {figure}={result[figure]} errors={bad}", file=sys.stderr)
             refused = current["inetkit"].refused()
+            if args.operated and current["inetkit"].scrapes == 0:
+                sys.exit(f"{name}: serve's /metrics was never scraped")
             for server in current.values():
                 server.stop()
             med = {kind: statistics.median(figures[kind]) for kind in KINDS}
@@ -151,7 +192,8 @@ def main():
             clean = all(e == 0 for kind in KINDS for e in errors[kind]) and refused == 0
             rows.append((name, figure, med, reference, ratio, target, better, ok, errors, refused, clean))
 
-        print(f"\n{args.runs} runs of {args.duration} s each, medians; a fresh set of servers per workload; {os.cpu_count()} CPUs")
+        how = "serve with --metrics (scraped every second) and an access list" if args.operated else "serve as it runs by default"
+        print(f"\n{args.runs} runs of {args.duration} s each, medians; a fresh set of servers per workload; {os.cpu_count()} CPUs; {how}; issue #{args.targets}'s targets")
         print("| workload | figure | echo_limit -t1 | echo_limit default | better | inetkit | ratio | target | met | errors per run (t1 / default / inetkit) | inetkit refused |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|")
         for name, figure, med, reference, ratio, target, better, ok, errors, refused, clean in rows:
