@@ -9,7 +9,7 @@ DURATION=${1:-5}; ROUNDS=${2:-3}
 BENCH=${INETKIT_BENCH:-../shared/bench}
 OUT=$(mktemp -d)
 # socat's fork children outlive their parent: they are ended by their listening port's command line.
-cleanup() { kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; [ -n "${T:-}" ] && pkill -f "socat TCP-LISTEN:$T," ; [ -n "${U:-}" ] && pkill -f "socat UDP-LISTEN:$U,"; rm -rf "$OUT"; }
+cleanup() { set +e; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; [ -n "${T:-}" ] && pkill -f "socat TCP-LISTEN:$T,"; [ -n "${U:-}" ] && pkill -f "socat UDP-LISTEN:$U,"; rm -rf "$OUT"; }
 trap cleanup EXIT
 bash "$BENCH/build.sh" "$OUT/bin" >/dev/null
 LOADGEN="$OUT/bin/loadgen"
