@@ -46,6 +46,20 @@ public sealed class UdpBatchTests
     }
 
     [Fact]
+    public async Task ABurstOverIPv6_EachClientGetsItsOwnReplies()
+    {
+        using var timeout = TestTimeout.Create();
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Echo, configure: o => o with { Transports = Transport.Udp });
+        IPEndPoint endPoint = server.EndPoint(ServiceKind.Echo, Transport.Udp, ipv6: true);
+        using Socket first = Net.Udp(AddressFamily.InterNetworkV6);
+        using Socket second = Net.Udp(AddressFamily.InterNetworkV6);
+
+        await UdpBurst.SendInterleavedAsync([first, second], endPoint, PerSource, timeout.Token);
+        await UdpBurst.AssertOwnRepliesAsync(first, endPoint, PerSource, timeout.Token);
+        await UdpBurst.AssertOwnRepliesAsync(second, endPoint, PerSource, timeout.Token);
+    }
+
+    [Fact]
     public async Task TheLargestDatagram_AmongSmallOnesInOneBurst_IsEchoedWhole()
     {
         using var timeout = TestTimeout.Create();

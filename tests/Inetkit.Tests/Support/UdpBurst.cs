@@ -7,7 +7,7 @@ namespace Inetkit.Tests.Support;
 
 /// <summary>
 /// Datagrams from several clients sent back to back, interleaved, without waiting for any reply: what makes a
-/// receive loop take many at a time. Each says who sent it ("127.0.0.2#7"), so each reply can be told apart.
+/// receive loop take many at a time. Each says who sent it ("127.0.0.2:40123#7"), so each reply can be told apart.
 /// </summary>
 internal static class UdpBurst
 {
@@ -29,7 +29,7 @@ internal static class UdpBurst
         var buffer = new byte[100];
         for (int i = 0; i < count; i++)
         {
-            SocketReceiveFromResult reply = await client.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cancellationToken);
+            SocketReceiveFromResult reply = await client.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(client.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0), cancellationToken);
             Assert.Equal(from, reply.RemoteEndPoint);
             replies.Add(Encoding.ASCII.GetString(buffer, 0, reply.ReceivedBytes));
         }
@@ -38,5 +38,6 @@ internal static class UdpBurst
             replies.OrderBy(r => int.Parse(r.Split('#')[1], CultureInfo.InvariantCulture)));
     }
 
-    private static string Label(Socket client, int i) => $"{((IPEndPoint)client.LocalEndPoint!).Address}#{i}";
+    // The address and port: two clients may share an address.
+    private static string Label(Socket client, int i) => $"{client.LocalEndPoint}#{i}";
 }

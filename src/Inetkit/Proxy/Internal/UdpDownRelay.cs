@@ -66,13 +66,14 @@ internal sealed class UdpDownRelay : IAsyncDisposable
     public bool Add(UdpSession session, Socket upstream)
     {
         long id = Interlocked.Increment(ref _lastId);
+        session.DownId = id;
         _sessions[id] = session;
         if (!Watch((int)upstream.SafeHandle.DangerousGetHandle(), id))
         {
             _sessions.TryRemove(id, out _);
+            session.DownId = 0;
             return false;
         }
-        session.DownId = id;
         return true;
     }
 
