@@ -5,7 +5,8 @@
 #   nmap -sT -p- -T5 --min-rate 10000 -n 127.0.0.1   (nmap's fastest connect scan)
 #   loadgen scan 127.0.0.1            (a minimal C epoll connect scanner: the kernel's limit for that method)
 # Every tool must find the same open ports; the script says so, and prints medians of wall time (exec to exit).
-# Loopback only. Usage: bench/scan-vs-nmap.sh [ROUNDS]   (INETKIT_BENCH: the load generator's directory)
+# Loopback only. Usage: bench/scan-vs-nmap.sh [ROUNDS]   (INETKIT_BENCH: the load generator's directory;
+# INETKIT=PATH: an inetkit built elsewhere, a Native AOT one say, instead of the Release build)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${1:-5}
@@ -14,9 +15,12 @@ WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 command -v nmap >/dev/null || { echo "nmap is not installed (apt-get install nmap)" >&2; exit 1; }
-echo "building inetkit (Release)..." >&2
-dotnet build -c Release "$ROOT/src/Inetkit.Cli" -o "$WORK/inetkit" >/dev/null
-INETKIT="$WORK/inetkit/inetkit"
+if [ -n "${INETKIT:-}" ]; then INETKIT=$(realpath "$INETKIT")
+else
+  echo "building inetkit (Release)..." >&2
+  dotnet build -c Release "$ROOT/src/Inetkit.Cli" -o "$WORK/inetkit" >/dev/null
+  INETKIT="$WORK/inetkit/inetkit"
+fi
 LOADGEN=""
 if [ -x "$BENCH/loadgen" ]; then LOADGEN="$BENCH/loadgen"
 elif [ -f "$BENCH/build.sh" ]; then "$BENCH/build.sh" "$WORK/bench" >/dev/null && LOADGEN="$WORK/bench/loadgen"
