@@ -77,12 +77,9 @@ internal sealed class UdpRelay : IAsyncDisposable
                 {
                     count = batch.Receive(_listener);
                 }
-                catch (SocketException)
+                catch (Exception e) when (e is ObjectDisposedException or SocketException)
                 {
-                    continue;
-                }
-                catch (ObjectDisposedException)
-                {
+                    // As below: closing the socket stops the loop; an unconnected socket reports no datagram's error.
                     return;
                 }
                 if (count == 0)
