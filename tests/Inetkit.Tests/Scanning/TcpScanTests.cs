@@ -81,13 +81,25 @@ public sealed class TcpScanTests
         using Socket listener = Listener(IPAddress.Loopback);
         int port = Port(listener);
         var scanner = new PortScanner(new ScanOptions { Portable = portable });
+        // Other tests' connections come and go beside this one, and an earlier client may have had this very
+        // number as its own port: only a TIME_WAIT toward the listener that was not there before is the probe's.
+        HashSet<string> before = await TimeWaitsTowardAsync(port, timeout.Token);
 
         await scanner.ProbeAsync(IPAddress.Loopback, Transport.Tcp, port, timeout.Token);
 
-        // /proc/net/tcp lists every socket with its state; 06 is TIME_WAIT. The probe's RST leaves none for this port.
-        string hexPort = port.ToString("X4", System.Globalization.CultureInfo.InvariantCulture);
-        string[] lines = await File.ReadAllLinesAsync("/proc/net/tcp", timeout.Token);
-        Assert.DoesNotContain(lines, l => l.Contains($":{hexPort} ", StringComparison.Ordinal) && l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3] == "06");
+        HashSet<string> after = await TimeWaitsTowardAsync(port, timeout.Token);
+        Assert.Empty(after.Except(before));
+    }
+
+    /// <summary>/proc/net/tcp's TIME_WAIT sockets (state 06) whose remote end is 127.0.0.1:<paramref name="port"/>, as "local remote".</summary>
+    private static async Task<HashSet<string>> TimeWaitsTowardAsync(int port, CancellationToken cancellationToken)
+    {
+        string remote = $"0100007F:{port.ToString("X4", System.Globalization.CultureInfo.InvariantCulture)}";
+        string[] lines = await File.ReadAllLinesAsync("/proc/net/tcp", cancellationToken);
+        return [.. lines.Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 3 && f[2] == remote && f[3] == "06")
+            .Select(f => $"{f[1]} {f[2]}")];
     }
 
     [Theory]
