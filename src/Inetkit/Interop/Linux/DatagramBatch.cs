@@ -172,6 +172,9 @@ internal sealed unsafe class DatagramBatch : IDisposable
         _ => SocketError.SocketError,
     };
 
+    /// <summary>Forgets what <see cref="Add"/> queued, unsent.</summary>
+    public void Clear() => _count = 0;
+
     /// <summary>Slot <paramref name="index"/>'s queued datagram.</summary>
     public ReadOnlySpan<byte> Queued(int index) => new(Slot(index), (int)_vectors[index].Length);
 

@@ -109,7 +109,8 @@ internal sealed class UdpSession : IDisposable
         }
         catch (ObjectDisposedException)
         {
-            // The relay is stopping.
+            // The relay is stopping: nothing queued here may go out with the next session's replies.
+            replies.Clear();
         }
         finally
         {
