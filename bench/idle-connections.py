@@ -9,6 +9,8 @@ Usage: bench/idle-connections.py --inetkit PATH [--count 10000] [--extra ARGS...
 """
 import argparse, os, resource, socket, subprocess, sys, time
 
+from loopback import free_port, wait_listening
+
 
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
@@ -30,19 +32,12 @@ def main():
     if hard != resource.RLIM_INFINITY and hard < need:
         sys.exit(f"the descriptor limit ({hard}) is below {need}: raise it (ulimit -Hn) or lower --count")
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, need), hard))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     cmd = [args.inetkit, "serve", "echo", "--tcp", "--bind", "127.0.0.1", "--port", str(port),
            "--max-connections", str(args.count * 2), "--max-connections-per-source", str(args.count * 2)] + args.extra
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        for _ in range(400):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.025)
+        wait_listening(port, server, " ".join(cmd))
         time.sleep(1)
         before = rss_kb(server.pid)
         clients = []

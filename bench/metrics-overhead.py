@@ -15,7 +15,9 @@ server, `serve echo` without --metrics.
 
 Usage: bench/metrics-overhead.py [--duration S] [--runs N] [--scrape S] [--inetkit PATH] [--baseline PATH]
 """
-import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+
+from loopback import free_port, wait_listening
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,32 +29,6 @@ WORKLOADS = [
 KINDS = ("limit", "plain", "metrics")
 BASELINE = "baseline"
 BAD = ("errors", "mismatches", "lost", "short_reads")
-
-
-def free_port():
-    """A port free on 127.0.0.1 for both TCP and UDP right now."""
-    while True:
-        with socket.socket() as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                try:
-                    u.bind(("127.0.0.1", port))
-                    return port
-                except OSError:
-                    continue
-
-
-def wait_listening(port, proc):
-    for _ in range(400):
-        if proc.poll() is not None:
-            sys.exit(f"{proc.args} exited at start")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.025)
-    sys.exit(f"nothing listens on 127.0.0.1:{port}")
 
 
 def scrape(url):
@@ -82,7 +58,7 @@ class Server:
                 self.metrics = f"http://127.0.0.1:{free_port()}/metrics"
                 cmd += ["--metrics", self.metrics.split("/")[2]]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
-        wait_listening(self.port, self.proc)
+        wait_listening(self.port, self.proc, " ".join(cmd))
 
     def stop(self):
         self.proc.terminate()

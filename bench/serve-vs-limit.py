@@ -17,7 +17,9 @@ lets loopback through.
 Usage: bench/serve-vs-limit.py [--duration S] [--runs N] [--only WORD...] [--inetkit PATH] [--json FILE]
                                [--targets 5|17] [--operated]
 """
-import argparse, json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, threading, urllib.request
+
+from loopback import free_port, wait_listening
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -53,33 +55,6 @@ ACCESS = ["--allow", "127.0.0.0/8,::1", "--deny", "127.0.0.66,10.0.0.0/8,192.168
 # The three servers of every workload: echo_limit's two configurations (the reference is the better of them) and inetkit.
 KINDS = ("limit-t1", "limit", "inetkit")
 BAD = ("errors", "mismatches", "lost", "short_reads")
-
-
-def free_port():
-    """A port free on 127.0.0.1 for both TCP and UDP right now (bind port 0, read it back)."""
-    while True:
-        with socket.socket() as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                try:
-                    u.bind(("127.0.0.1", port))
-                    return port
-                except OSError:
-                    continue
-
-
-def wait_listening(port, proc, what):
-    """Until a TCP connect succeeds (every service here listens on TCP as well)."""
-    for _ in range(400):
-        if proc.poll() is not None:
-            sys.exit(f"{what} exited at start: {proc.stderr.read().decode(errors='replace') if proc.stderr else ''}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.025)
-    sys.exit(f"{what} is not listening on 127.0.0.1:{port}")
 
 
 class Server:

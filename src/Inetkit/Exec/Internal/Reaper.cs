@@ -76,12 +76,8 @@ internal sealed unsafe class Reaper
     {
         // In the table before epoll can report it, so the reaper always finds it.
         _children[child.Pid] = child;
-        byte* evt = stackalloc byte[16];
-        new Span<byte>(evt, 16).Clear();
         // One-shot: a pidfd stays readable, and a child's exit is to be handled once.
-        *(uint*)evt = LibC.EpollIn | LibC.EpollOneShot;
-        *(long*)(evt + LibC.EpollDataOffset) = child.Pid;
-        if (LibC.EpollCtl(_epoll, LibC.EpollCtlAdd, pidfd, evt) != 0)
+        if (LibC.EpollAdd(_epoll, pidfd, LibC.EpollIn | LibC.EpollOneShot, child.Pid) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             _children.TryRemove(child.Pid, out _);

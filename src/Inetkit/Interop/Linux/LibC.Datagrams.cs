@@ -8,7 +8,6 @@ internal static partial class LibC
 {
     public const int MsgWaitForOne = 0x10000;
     public const int EMsgSize = 90;
-    public const int EpollCtlDel = 2;
     public const int EfdNonBlock = 0x800;
     public const int EfdCloExec = 0x80000;
 

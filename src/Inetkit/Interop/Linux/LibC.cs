@@ -94,6 +94,16 @@ internal static partial class LibC
     [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
     public static unsafe partial int EpollWait(int epoll, byte* events, int maxEvents, int timeoutMilliseconds);
 
+    /// <summary>epoll_ctl(EPOLL_CTL_ADD) of <paramref name="fd"/> for <paramref name="events"/>, with <paramref name="data"/> as the event's data: 0, or -1 with the errno set.</summary>
+    public static unsafe int EpollAdd(int epoll, int fd, uint events, long data)
+    {
+        byte* evt = stackalloc byte[16];
+        new Span<byte>(evt, 16).Clear();
+        *(uint*)evt = events;
+        *(long*)(evt + EpollDataOffset) = data;
+        return EpollCtl(epoll, EpollCtlAdd, fd, evt);
+    }
+
     /// <summary>
     /// struct epoll_event is packed on x86-64 (12 bytes: events, then the 64-bit data at offset 4) and naturally
     /// aligned elsewhere (16 bytes, data at offset 8).

@@ -87,13 +87,7 @@ internal sealed class UdpDownRelay : IAsyncDisposable
         }
     }
 
-    private unsafe bool Watch(int fd, long id)
-    {
-        byte* evt = stackalloc byte[16];
-        *(uint*)evt = LibC.EpollIn;
-        *(long*)(evt + LibC.EpollDataOffset) = id;
-        return LibC.EpollCtl(_epoll, LibC.EpollCtlAdd, fd, evt) == 0;
-    }
+    private bool Watch(int fd, long id) => LibC.EpollAdd(_epoll, fd, LibC.EpollIn, id) == 0;
 
     private unsafe void Wake()
     {

@@ -89,6 +89,7 @@ internal sealed class UdpRelay : IAsyncDisposable
                 for (int i = 0; i < count; i++)
                 {
                     batch.CopyAddress(i, from);
+                    // Into the managed buffer: a session's impaired path takes the datagram as memory.
                     Span<byte> payload = batch.Payload(i);
                     payload.CopyTo(buffer);
                     Relay(buffer.AsMemory(0, payload.Length), from);

@@ -297,10 +297,7 @@ internal sealed unsafe class EpollConnectEngine
                 ? false
                 : throw new ScanResourceException($"socket() failed (errno {errno})");
         }
-        byte* evt = stackalloc byte[16];
-        *(uint*)evt = LibC.EpollOut | LibC.EpollErr | LibC.EpollHup | LibC.EpollEt;
-        *(ulong*)(evt + LibC.EpollDataOffset) = (ulong)index;
-        if (LibC.EpollCtl(_epoll, LibC.EpollCtlAdd, fd, evt) < 0)
+        if (LibC.EpollAdd(_epoll, fd, LibC.EpollOut | LibC.EpollErr | LibC.EpollHup | LibC.EpollEt, index) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             LibC.Close(fd);
