@@ -157,6 +157,7 @@ public sealed partial class InetServer : IAsyncDisposable
             }
         }
         _tracker.Dispose();
+        _host?.StopStreams();
         ServerMetrics.Forget(_impairments);
         foreach (ServiceRuntime service in _services.Concat(_retired))
         {

@@ -4,9 +4,12 @@ using Inetkit.Protocol;
 namespace Inetkit.Services;
 
 /// <summary>RFC 863: reads and drops everything; never answers.</summary>
-public sealed class DiscardService : IInetService
+public sealed class DiscardService : IInetService, ITcpInputService
 {
     private const int BufferSize = 64 * 1024;
+
+    /// <inheritdoc/>
+    public bool EchoesInput => false;
 
     /// <inheritdoc/>
     public ServiceKind Kind => ServiceKind.Discard;

@@ -4,10 +4,13 @@ using Inetkit.Protocol;
 namespace Inetkit.Services;
 
 /// <summary>RFC 862: every byte back until the client closes; each datagram back unchanged (0 to 65,507 bytes).</summary>
-public sealed class EchoService : IInetService
+public sealed class EchoService : IInetService, ITcpInputService
 {
     // Large enough for a full-size write per loop turn, small enough that thousands of active clients stay cheap.
     private const int BufferSize = 16 * 1024;
+
+    /// <inheritdoc/>
+    public bool EchoesInput => true;
 
     /// <inheritdoc/>
     public ServiceKind Kind => ServiceKind.Echo;

@@ -37,9 +37,6 @@ internal sealed class ArrayPoolLedger : EventListener
         }
     }
 
-    /// <summary>Buffers rented since the ledger started.</summary>
-    public int Rented { get; private set; }
-
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
         if (eventSource.Name == "System.Buffers.ArrayPoolEventSource")
@@ -65,7 +62,6 @@ internal sealed class ArrayPoolLedger : EventListener
             }
             if (eventData.EventId == BufferRented)
             {
-                Rented++;
                 _out[id] = _out.GetValueOrDefault(id) + 1;
             }
             else if (_out.TryGetValue(id, out int n))

@@ -11,7 +11,7 @@ namespace Inetkit.Hosting.Internal;
 /// <c>sendall(11 bytes)</c>). Reads and writes may run concurrently, and socket errors surface as
 /// <see cref="IOException"/>, both as on NetworkStream, so a service sees an ordinary stream.
 /// </summary>
-internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer trace) : Stream
+internal sealed class ConnectionStream(Socket socket, TimeProvider clock, Tracer trace) : Stream, IConnectionActivity
 {
     // Socket completions run inline on the epoll thread (SocketEngineSettings). A client that keeps the pipe full
     // makes every receive and send complete at once, and a service loop would then never give that thread back

@@ -179,15 +179,28 @@ internal sealed class ConnectionTracker : IDisposable
             {
                 _counters.TimedOut();
             }
-            connection.ReportBytes(connection.Stream.BytesRead, connection.Stream.BytesWritten);
+            connection.ReportBytes(connection.Activity.BytesRead, connection.Activity.BytesWritten);
         }
     }
 
     public void Dispose() => _idleTimer.Dispose();
 }
 
-/// <summary>What the tracker needs of a connection: its activity, a way to end it, and when it has ended.</summary>
-internal sealed class TrackedConnection(ConnectionStream stream, CancellationTokenSource abort)
+/// <summary>What the tracker reads of a connection's traffic: when a byte last moved, and how many so far.</summary>
+internal interface IConnectionActivity
+{
+    /// <summary>When a byte last moved (or the connection was accepted), in <see cref="TimeProvider"/> ticks.</summary>
+    long LastActivity { get; }
+
+    /// <summary>Bytes read from the client so far.</summary>
+    long BytesRead { get; }
+
+    /// <summary>Bytes written to the client so far.</summary>
+    long BytesWritten { get; }
+}
+
+/// <summary>What the tracker needs of a connection: its activity, a way to end it (called once, from any thread), and when it has ended.</summary>
+internal sealed class TrackedConnection(IConnectionActivity activity, Action abort)
 {
     /// <summary>The service's own caps it was admitted under, given back with it.</summary>
     public ServiceCaps? Caps { get; init; }
@@ -226,11 +239,11 @@ internal sealed class TrackedConnection(ConnectionStream stream, CancellationTok
     /// <summary>Where activity is read when the stream does not see the bytes (a program's own socket); else the stream's.</summary>
     public Func<long>? ActivityProbe { get; set; }
 
-    public long LastActivity => ActivityProbe?.Invoke() ?? stream.LastActivity;
+    public long LastActivity => ActivityProbe?.Invoke() ?? activity.LastActivity;
 
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ConnectionStream Stream => stream;
+    public IConnectionActivity Activity => activity;
 
     public Task Completion => _completion.Task;
 
@@ -255,7 +268,7 @@ internal sealed class TrackedConnection(ConnectionStream stream, CancellationTok
         }
         try
         {
-            abort.Cancel();
+            abort();
         }
         catch (ObjectDisposedException)
         {

@@ -46,6 +46,41 @@ internal sealed class HostContext(
     /// <summary>Socket and service errors that could repeat for every client.</summary>
     public LogThrottle ErrorLog { get; } = new(first.Logger, first.TimeProvider, TimeSpan.FromSeconds(10));
 
+    private readonly Lock _streamsLock = new();
+    private Linux.EpollStreams? _streams;
+    private bool _streamsTried;
+
+    /// <summary>
+    /// The epoll loops of echo and discard connections (Linux), started with the first such connection; null where
+    /// they do not work, and those connections take the stream path.
+    /// </summary>
+    public Linux.EpollStreams? Streams
+    {
+        get
+        {
+            lock (_streamsLock)
+            {
+                if (!_streamsTried)
+                {
+                    _streamsTried = true;
+                    _streams = Linux.EpollStreams.TryStart(this);
+                }
+                return _streams;
+            }
+        }
+    }
+
+    /// <summary>Stops the epoll loops, once every connection has ended.</summary>
+    public void StopStreams()
+    {
+        lock (_streamsLock)
+        {
+            _streamsTried = true;
+            _streams?.Dispose();
+            _streams = null;
+        }
+    }
+
     public void Warn(string message) => ErrorLog.Log(LogLevel.Warning, message);
 
     /// <summary>A client closed at once or a datagram dropped before its program ran: the throttled warning and the connection log's line.</summary>

@@ -3,20 +3,21 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Inetkit.Hosting.Internal.Linux;
 using Inetkit.Interop.Linux;
 using Inetkit.Services;
 using Microsoft.Extensions.Logging;
 
 namespace Inetkit.Hosting.Internal;
 
-// The reply services' accept loop on Linux.
+// The accept loop on Linux of the services served without a stream: the reply services, echo and discard.
 internal sealed partial class TcpAcceptLoop
 {
     private const int AddressRoom = 128; // sizeof(struct sockaddr_storage)
     private const int DropRoom = 4096;
 
     /// <summary>
-    /// A reply service's exchange on the bare descriptor: accept4 (non-blocking from the start), send, recv,
+    /// Accepts on the bare descriptor, for the services served without a stream. A reply service's exchange: accept4 (non-blocking from the start), send, recv,
     /// shutdown, close, with the reply and the FIN in one segment, and no .NET Socket unless the connection needs
     /// waiting (<see cref="ReplyConnection.Continue"/>). Making a Socket, switching it to non-blocking (two fcntl
     /// calls) and disposing of it cost 29-35 µs of server CPU an exchange where the C reference, which sends the
@@ -26,7 +27,7 @@ internal sealed partial class TcpAcceptLoop
     /// server's first second of load.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void RunReplies(ITcpReplyService replies)
+    private unsafe void RunBare(EpollStreams? streams)
     {
         byte* address = stackalloc byte[AddressRoom];
         byte* dropped = stackalloc byte[DropRoom];
@@ -70,17 +71,39 @@ internal sealed partial class TcpAcceptLoop
             }
             if (TryAdmit(ip, port) is not null)
             {
-                ResetAndClose(fd);
+                // A refused client learns at once (RST) instead of waiting on a connection nobody serves.
+                LibC.ResetAndClose(fd);
                 continue;
             }
-            Exchange(fd, ip, port, replies, dropped);
+            Serve(fd, ip, port, streams, dropped);
+        }
+    }
+
+    /// <summary>
+    /// An admitted client, by what its service needs now: a reload may have asked for stream impairments or a
+    /// connection log since the loop began, and those need the stream path.
+    /// </summary>
+    private unsafe void Serve(int fd, IPAddress ip, int port, EpollStreams? streams, byte* dropped)
+    {
+        long id = NextId();
+        IInetService service = runtime.Service!;
+        if (Direct && service is ITcpReplyService replies)
+        {
+            Exchange(fd, ip, port, id, replies, dropped);
+        }
+        else if (Direct && streams is not null && service is ITcpInputService input)
+        {
+            EpollStreamConnection.Start(fd, ip, id, input.EchoesInput, runtime, host, streams);
+        }
+        else
+        {
+            Hand(fd, ip, port, id, (ITcpService)service);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Exchange(int fd, IPAddress ip, int port, ITcpReplyService replies, byte* dropped)
+    private unsafe void Exchange(int fd, IPAddress ip, int port, long id, ITcpReplyService replies, byte* dropped)
     {
-        long id = NextId();
         if (!replies.TryWriteReply(_reply, out int length))
         {
             // A reply longer than the buffer: the service's own stream path writes it.
@@ -137,14 +160,6 @@ internal sealed partial class TcpAcceptLoop
             total += read;
         }
         return false;
-    }
-
-    /// <summary>A refused client learns at once (RST) instead of waiting on a connection nobody serves.</summary>
-    private static unsafe void ResetAndClose(int fd)
-    {
-        int* linger = stackalloc int[2] { 1, 0 };
-        _ = LibC.SetSockOpt(fd, LibC.SolSocket, LibC.SoLinger, linger, 2 * sizeof(int));
-        LibC.Close(fd);
     }
 
     /// <summary>The peer's address from a struct sockaddr_in or sockaddr_in6; null for any other family.</summary>

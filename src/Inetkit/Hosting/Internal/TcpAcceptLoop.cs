@@ -20,7 +20,7 @@ namespace Inetkit.Hosting.Internal;
 /// those connections kept their slots, and the cap reset clients that were never over it (issue #11). A thread
 /// of its own never holds the epoll thread, needs no thread pool hop (whose spinning cost the load generator a
 /// tenth of a CPU), and serves a reply service alone: accept, send, close (<see cref="ReplyConnection"/>; on
-/// Linux in system calls of its own, <see cref="RunReplies"/>).
+/// Linux in system calls of its own, <see cref="RunBare"/>, which also hands echo and discard to epoll loops).
 /// </remarks>
 internal sealed partial class TcpAcceptLoop(Socket listener, ServiceRuntime runtime, HostContext host, Tracer trace)
 {
@@ -47,10 +47,18 @@ internal sealed partial class TcpAcceptLoop(Socket listener, ServiceRuntime runt
 
     private void Run()
     {
-        if (OperatingSystem.IsLinux() && runtime.Service is ITcpReplyService replies && !trace.Enabled && Direct)
+        if (OperatingSystem.IsLinux() && !trace.Enabled && runtime.Exec is null)
         {
-            RunReplies(replies);
-            return;
+            if (runtime.Service is ITcpReplyService)
+            {
+                RunBare(null);
+                return;
+            }
+            if (runtime.Service is ITcpInputService && host.Streams is { } streams)
+            {
+                RunBare(streams);
+                return;
+            }
         }
         while (!host.Stopping.IsCancellationRequested)
         {

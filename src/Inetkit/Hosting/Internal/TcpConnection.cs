@@ -25,7 +25,7 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
         using var abort = new CancellationTokenSource();
         var stream = new ConnectionStream(socket, host.Clock, trace);
         long started = host.Clock.GetTimestamp();
-        var tracked = new TrackedConnection(stream, abort) { Caps = runtime.Caps, Metrics = runtime.Metrics, IdleTicks = host.Tracker.IdleTicks(runtime.IdleTimeout) };
+        var tracked = new TrackedConnection(stream, abort.Cancel) { Caps = runtime.Caps, Metrics = runtime.Metrics, IdleTicks = host.Tracker.IdleTicks(runtime.IdleTimeout) };
         var program = service as IProgramConnection;
         if (program is not null)
         {

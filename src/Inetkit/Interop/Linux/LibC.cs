@@ -20,6 +20,7 @@ internal static partial class LibC
     public const int MsgMore = 0x8000;
     public const int ShutWr = 1;
     public const int EpollCtlAdd = 1;
+    public const int EpollCtlMod = 3;
     public const uint EpollOut = 0x004;
     public const uint EpollErr = 0x008;
     public const uint EpollHup = 0x010;
@@ -95,13 +96,18 @@ internal static partial class LibC
     public static unsafe partial int EpollWait(int epoll, byte* events, int maxEvents, int timeoutMilliseconds);
 
     /// <summary>epoll_ctl(EPOLL_CTL_ADD) of <paramref name="fd"/> for <paramref name="events"/>, with <paramref name="data"/> as the event's data: 0, or -1 with the errno set.</summary>
-    public static unsafe int EpollAdd(int epoll, int fd, uint events, long data)
+    public static int EpollAdd(int epoll, int fd, uint events, long data) => EpollControl(epoll, EpollCtlAdd, fd, events, data);
+
+    /// <summary>epoll_ctl(EPOLL_CTL_MOD): <paramref name="fd"/>, already watched, now for <paramref name="events"/>.</summary>
+    public static int EpollModify(int epoll, int fd, uint events, long data) => EpollControl(epoll, EpollCtlMod, fd, events, data);
+
+    private static unsafe int EpollControl(int epoll, int operation, int fd, uint events, long data)
     {
         byte* evt = stackalloc byte[16];
         new Span<byte>(evt, 16).Clear();
         *(uint*)evt = events;
         *(long*)(evt + EpollDataOffset) = data;
-        return EpollCtl(epoll, EpollCtlAdd, fd, evt);
+        return EpollCtl(epoll, operation, fd, evt);
     }
 
     /// <summary>

@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.Net;
+using System.Runtime.InteropServices;
+using Inetkit.Interop.Linux;
+
+namespace Inetkit.Hosting.Internal.Linux;
+
+/// <summary>
+/// One echo or discard connection on an <see cref="EpollStreamLoop"/>: what <see cref="TcpConnection"/> does for
+/// a stream, on the bare descriptor. Each readiness takes one receive and, for echo, sends it all back before the
+/// next; what the client does not take yet is kept, and the connection stops reading until it has gone (the
+/// back-pressure: a client that never reads stalls its own echo, its data waits in the kernel's buffers, and
+/// nothing grows in ours). The client's FIN, once everything is back, ends the exchange: FIN, close. The caps,
+/// the idle timeout, the stop's grace and the metrics see it as any other connection. Every member but the
+/// constructor and <see cref="AskToEnd"/> runs on the loop's thread.
+/// </summary>
+internal sealed unsafe class EpollStreamConnection : IConnectionActivity
+{
+    /// <summary>The events of a connection that reads: input, and the client's half-close.</summary>
+    public const uint Reading = LibC.EpollIn | LibC.EpollRdHup;
+
+    private readonly int _fd;
+    private readonly IPAddress _address;
+    private readonly long _id;
+    private readonly bool _echoes;
+    private readonly ServiceRuntime _runtime;
+    private readonly HostContext _host;
+    private readonly TrackedConnection _tracked;
+    private EpollStreamLoop? _loop;
+    private GCHandle _handle;
+    private long _lastActivity;
+    private long _read;
+    private long _written;
+    private byte[]? _pending;
+    private int _pendingOffset;
+    private int _pendingLength;
+    private bool _closed;
+
+    private EpollStreamConnection(int fd, IPAddress address, long id, bool echoes, ServiceRuntime runtime, HostContext host)
+    {
+        _fd = fd;
+        _address = address;
+        _id = id;
+        _echoes = echoes;
+        _runtime = runtime;
+        _host = host;
+        _lastActivity = host.Clock.GetTimestamp();
+        _tracked = new TrackedConnection(this, AskToEnd) { Caps = runtime.Caps, Metrics = runtime.Metrics, IdleTicks = host.Tracker.IdleTicks(runtime.IdleTimeout) };
+    }
+
+    public int Fd => _fd;
+
+    public IPAddress Address => _address;
+
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
+    public long BytesRead => Volatile.Read(ref _read);
+
+    public long BytesWritten => Volatile.Read(ref _written);
+
+    /// <summary>Serves an admitted client's descriptor (non-blocking) on one of <paramref name="streams"/>' loops.</summary>
+    public static void Start(int fd, IPAddress address, long id, bool echoes, ServiceRuntime runtime, HostContext host, EpollStreams streams)
+    {
+        // Each message goes out as it is echoed, as on the stream path (Socket.NoDelay).
+        _ = LibC.SetSockOptInt(fd, LibC.IpProtoTcp, LibC.TcpNoDelay, 1);
+        var connection = new EpollStreamConnection(fd, address, id, echoes, runtime, host);
+        // Tracked before it is watched: its first event may end it at once, on the loop's thread.
+        host.Tracker.Track(id, connection._tracked);
+        host.Counters.Opened();
+        runtime.Metrics.Opened();
+        if (!streams.Add(connection))
+        {
+            connection.Close(ConnectionOutcome.Error, reset: true);
+        }
+    }
+
+    public void Attach(EpollStreamLoop loop, GCHandle handle)
+    {
+        _loop = loop;
+        _handle = handle;
+    }
+
+    /// <summary>The descriptor is ready for what it waits for (input, or room for what is kept).</summary>
+    public void OnReady(uint events, byte* buffer)
+    {
+        if (_pendingLength > 0)
+        {
+            Flush();
+            return;
+        }
+        nint read = LibC.Recv(_fd, buffer, EpollStreamLoop.BufferSize, 0);
+        if (read <= 0)
+        {
+            if (read == 0)
+            {
+                Finish();
+            }
+            else if (Marshal.GetLastPInvokeError() is not (LibC.EAgain or LibC.EIntr))
+            {
+                Close(ConnectionOutcome.Reset, reset: false);
+            }
+            return;
+        }
+        Volatile.Write(ref _read, _read + read);
+        if (_echoes)
+        {
+            Echo(buffer, (int)read);
+        }
+        // Once for the receive and its echo: the idle timeout counts in seconds, a clock read costs a system call's worth.
+        Touch();
+    }
+
+    private void Echo(byte* buffer, int length)
+    {
+        int sent = 0;
+        while (sent < length)
+        {
+            nint now = LibC.Send(_fd, buffer + sent, length - sent, LibC.MsgNoSignal);
+            if (now < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == LibC.EIntr)
+                {
+                    continue;
+                }
+                if (errno != LibC.EAgain)
+                {
+                    Close(ConnectionOutcome.Reset, reset: false);
+                    return;
+                }
+                break;
+            }
+            sent += (int)now;
+            Volatile.Write(ref _written, _written + now);
+        }
+        if (sent < length)
+        {
+            // The client takes its echo slower than it sends: keep the rest and read no more until it has gone.
+            _pendingLength = length - sent;
+            _pendingOffset = 0;
+            // A whole buffer whatever the rest: one pool bucket, so a stuck client costs what it does on the stream path.
+            _pending = ArrayPool<byte>.Shared.Rent(EpollStreamLoop.BufferSize);
+            new ReadOnlySpan<byte>(buffer + sent, _pendingLength).CopyTo(_pending);
+            _loop!.Watch(this, LibC.EpollOut, _handle);
+        }
+    }
+
+    private void Flush()
+    {
+        // Room has come because the client took some of its echo: that is activity, whatever this send moves.
+        Touch();
+        fixed (byte* pending = _pending)
+        {
+            while (_pendingLength > 0)
+            {
+                nint now = LibC.Send(_fd, pending + _pendingOffset, _pendingLength, LibC.MsgNoSignal);
+                if (now < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == LibC.EIntr)
+                    {
+                        continue;
+                    }
+                    if (errno != LibC.EAgain)
+                    {
+                        Close(ConnectionOutcome.Reset, reset: false);
+                    }
+                    return;
+                }
+                _pendingOffset += (int)now;
+                _pendingLength -= (int)now;
+                Volatile.Write(ref _written, _written + now);
+            }
+        }
+        ReturnPending();
+        _loop!.Watch(this, Reading, _handle);
+    }
+
+    /// <summary>The client's FIN with nothing kept back: the exchange is done; FIN, and close.</summary>
+    private void Finish()
+    {
+        // Nothing to linger for: the client's FIN is already in, so no unread input can turn the close into a reset.
+        _ = _host.Tracker.ExchangeDone(_tracked, _address);
+        _ = LibC.Shutdown(_fd, LibC.ShutWr);
+        Close(ConnectionOutcome.Served, reset: false);
+    }
+
+    /// <summary>The tracker's idle timeout or the stop's grace asks for the end (any thread); the loop carries it out.</summary>
+    private void AskToEnd() => _loop!.End(this);
+
+    /// <summary>On the loop's thread: the end the tracker asked for, unless the connection has ended meanwhile.</summary>
+    public void OnEndAsked()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        // As on the stream path: the grace is over with the exchange open, so a reset, lest the client take a FIN
+        // after a partial echo for a finished one; otherwise the idle timeout, and a plain close.
+        if (_host.Stopping.IsCancellationRequested)
+        {
+            Close(ConnectionOutcome.Stopped, reset: true);
+        }
+        else
+        {
+            Close(ConnectionOutcome.Timeout, reset: false);
+        }
+    }
+
+    /// <summary>Something failed while serving it: it alone ends.</summary>
+    public void Fail()
+    {
+        if (!_closed)
+        {
+            Close(ConnectionOutcome.Error, reset: true);
+        }
+    }
+
+    private void Close(ConnectionOutcome outcome, bool reset)
+    {
+        _closed = true;
+        // Closing takes the descriptor out of the epoll set: no event of it comes after this.
+        if (reset)
+        {
+            LibC.ResetAndClose(_fd);
+        }
+        else
+        {
+            LibC.Close(_fd);
+        }
+        if (_handle.IsAllocated)
+        {
+            _handle.Free();
+        }
+        ReturnPending();
+        _host.Tracker.Release(_id, _address, _tracked);
+        _host.Counters.Closed();
+        _tracked.ReportBytes(_read, _written);
+        _runtime.Metrics.Closed(outcome);
+        _tracked.Completed();
+        _host.Once.Served();
+    }
+
+    private void ReturnPending()
+    {
+        if (_pending is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_pending);
+            _pending = null;
+            _pendingLength = 0;
+        }
+    }
+
+    private void Touch() => Volatile.Write(ref _lastActivity, _host.Clock.GetTimestamp());
+}

@@ -1,0 +1,24 @@
+namespace Inetkit.Interop.Linux;
+
+// The stream connections' epoll loops (Hosting/Internal/Linux/EpollStreams): TCP options set on the bare descriptor,
+// and the peer's half-close as an event of its own.
+internal static partial class LibC
+{
+    public const int IpProtoTcp = 6;
+    public const int TcpNoDelay = 1;
+    public const int ShutRdWr = 2;
+    public const uint EpollRdHup = 0x2000;
+    public const int EPipe = 32;
+    public const int EConnReset = 104;
+
+    /// <summary>setsockopt of an int option; 0, or -1 with the errno set.</summary>
+    public static unsafe int SetSockOptInt(int fd, int level, int name, int value) => SetSockOpt(fd, level, name, &value, sizeof(int));
+
+    /// <summary>Closes with a reset (SO_LINGER 0): the peer learns at once that nothing more comes, and cannot take it for a clean end.</summary>
+    public static unsafe void ResetAndClose(int fd)
+    {
+        int* linger = stackalloc int[2] { 1, 0 };
+        _ = SetSockOpt(fd, SolSocket, SoLinger, linger, 2 * sizeof(int));
+        Close(fd);
+    }
+}
