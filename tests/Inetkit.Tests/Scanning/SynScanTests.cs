@@ -48,6 +48,26 @@ public sealed class SynScanTests
     }
 
     [Fact]
+    public async Task WideRange_OnSeveralThreads_FindsExactlyTheListeners()
+    {
+        // Ten thousand ports: enough for the engine to run a thread per CPU, each with its own source port and sockets.
+        RequireRoot();
+        using var timeout = TestTimeout.Create();
+        using var listeners = LoopbackListeners.Start(5);
+        int[] ports = [.. TcpScanTests.BandOutsideTheEphemeralRange(10_000).Concat(listeners.Ports).Distinct().Order()];
+        HashSet<int> before = Listening(IPAddress.Loopback);
+
+        ScanReport report = await new PortScanner(Quick).RunAsync(Plan(IPAddress.Loopback, ports), keepAll: true, timeout.Token);
+
+        HashSet<int> after = Listening(IPAddress.Loopback);
+        var results = report.Hosts.Single().Ports.ToDictionary(p => p.Port);
+        Assert.Equal(ports.Length, results.Count);
+        Assert.All(listeners.Ports, p => Assert.Equal(PortState.Open, results[p].State));
+        Assert.All(ports.Where(p => before.Contains(p) == after.Contains(p)), p => Assert.Equal(before.Contains(p) ? PortState.Open : PortState.Closed, results[p].State));
+        Assert.True(report.Complete);
+    }
+
+    [Fact]
     public async Task DroppedSyn_IsFiltered_AfterTheRetries()
     {
         RequireRoot();

@@ -33,12 +33,14 @@ internal sealed unsafe class SynScanEngine
     private readonly Dictionary<long, int> _pending = [];
     private readonly long _timeoutTicks;
     private readonly long _retryTicks;
+    private readonly int _engines;
     private int _sourcePort;
     private int _active;
     private bool _exhausted;
 
-    private SynScanEngine(ScanRun run, ScanOptions options, TimeProvider time)
+    private SynScanEngine(ScanRun run, ScanOptions options, TimeProvider time, int engines)
     {
+        _engines = engines;
         _run = run;
         _options = options;
         _time = time;
@@ -67,9 +69,23 @@ internal sealed unsafe class SynScanEngine
         LibC.Close(OpenRaw(LibC.AfInet, LibC.IpProtoTcp));
     }
 
-    /// <summary>Runs every TCP probe of <paramref name="run"/> on a thread of its own.</summary>
-    public static Task RunAsync(ScanRun run, ScanOptions options, TimeProvider time) =>
-        Task.Factory.StartNew(() => new SynScanEngine(run, options, time).Run(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    /// <summary>
+    /// Runs every TCP probe of <paramref name="run"/> on threads of their own: one per CPU (up to 4) for a large scan,
+    /// each with its own sockets, source port and share of the concurrency, all taking probes from the one run. Most
+    /// of a SYN scan's time is the kernel's (on loopback it answers each probe inside the sendto() that sent it), and
+    /// threads are how that work spreads over the CPUs.
+    /// </summary>
+    public static Task RunAsync(ScanRun run, ScanOptions options, TimeProvider time)
+    {
+        int engines = (int)Math.Clamp(Math.Min(Environment.ProcessorCount, run.Plan.Positions / ProbesPerEngine), 1, 4);
+        engines = Math.Min(engines, options.Concurrency);
+        ScanOptions share = options with { Concurrency = (options.Concurrency + engines - 1) / engines };
+        return Task.WhenAll(Enumerable.Range(0, engines).Select(_ =>
+            Task.Factory.StartNew(() => new SynScanEngine(run, share, time, engines).Run(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+    }
+
+    // Below this many probes per thread, another thread's sockets cost more than its share of the work saves.
+    private const long ProbesPerEngine = 4096;
 
     private enum SlotState : byte
     {
@@ -154,7 +170,7 @@ internal sealed unsafe class SynScanEngine
     private long Service(long now, int raw4, int raw6)
     {
         long wake = long.MaxValue;
-        int allowed = _run.AllowedLanes;
+        int allowed = (_run.AllowedLanes + _engines - 1) / _engines;
         for (int i = 0; i < _slots.Length; i++)
         {
             ref Slot slot = ref _slots[i];
