@@ -174,6 +174,19 @@ public sealed class SynScanTests
     }
 
     [Fact]
+    public async Task BeyondLoopback_WithoutScope_IsRefusedBeforeAnyPacket()
+    {
+        using var cli = new ScanCli();
+
+        var (code, _, error) = await cli.RunAsync("-sS", "192.0.2.1", "-p", "80");
+
+        Assert.Equal(5, code);
+        Assert.StartsWith("inetkit: scan refused: ", error, StringComparison.Ordinal);
+        Assert.False(cli.Started);
+        Assert.False(File.Exists(cli.AuditLog));
+    }
+
+    [Fact]
     public async Task WithTcpConnect_IsAUsageError()
     {
         var (code, _, error) = await CliRunner.RunToEndAsync(["scan", "127.0.0.1", "-sS", "-sT", "-p", "1"]);
