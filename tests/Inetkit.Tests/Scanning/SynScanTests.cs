@@ -186,6 +186,21 @@ public sealed class SynScanTests
         Assert.False(File.Exists(cli.AuditLog));
     }
 
+    [Theory]
+    [InlineData("json", "\"scaninfo\":[{\"type\":\"syn\",\"protocol\":\"tcp\",\"numservices\":1}]")]
+    [InlineData("csv", ",open,,syn-ack,,syn\r\n")]
+    [InlineData("text", " port scanned by SYN scan in ")]
+    public async Task EveryFormat_NamesTheScanType(string format, string expected)
+    {
+        RequireRoot();
+        using var listeners = LoopbackListeners.Start(1);
+
+        var (code, output, error) = await CliRunner.RunToEndAsync(["scan", "127.0.0.1", "-sS", "-p", listeners.Ports[0].ToString(CultureInfo.InvariantCulture), "--format", format]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WithTcpConnect_IsAUsageError()
     {
