@@ -5,11 +5,18 @@
 #   nmap -sT -p- -T5 --min-rate 10000 -n 127.0.0.1   (nmap's fastest connect scan)
 #   loadgen scan 127.0.0.1            (a minimal C epoll connect scanner: the kernel's limit for that method)
 # Every tool must find the same open ports; the script says so, and prints medians of wall time (exec to exit).
-# Loopback only. Usage: bench/scan-vs-nmap.sh [ROUNDS]   (INETKIT_BENCH: the load generator's directory;
+# With SCAN=syn (as root), the SYN scan instead: inetkit scan -sS against nmap -sS, -T4 and -T5 (no loadgen: it
+# only connects). Loopback only. Usage: [SCAN=syn] bench/scan-vs-nmap.sh [ROUNDS]   (INETKIT_BENCH: the load generator's directory;
 # INETKIT=PATH: an inetkit built elsewhere, a Native AOT one say, instead of the Release build)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${1:-5}
+SCAN=${SCAN:-connect}
+case $SCAN in
+  connect) FLAG=-sT ;;
+  syn) FLAG=-sS; [ "$(id -u)" = 0 ] || { echo "SCAN=syn needs root (raw sockets, for nmap and inetkit alike)" >&2; exit 1; } ;;
+  *) echo "SCAN must be connect or syn" >&2; exit 1 ;;
+esac
 BENCH=${INETKIT_BENCH:-$ROOT/../shared/bench}
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -22,7 +29,8 @@ else
   INETKIT="$WORK/inetkit/inetkit"
 fi
 LOADGEN=""
-if [ -x "$BENCH/loadgen" ]; then LOADGEN="$BENCH/loadgen"
+if [ "$SCAN" = syn ]; then :
+elif [ -x "$BENCH/loadgen" ]; then LOADGEN="$BENCH/loadgen"
 elif [ -f "$BENCH/build.sh" ]; then "$BENCH/build.sh" "$WORK/bench" >/dev/null && LOADGEN="$WORK/bench/loadgen"
 else echo "no load generator: neither INETKIT_BENCH nor ../shared/bench holds loadgen or build.sh; its column is skipped" >&2
 fi
@@ -48,9 +56,9 @@ open_ports() { # name -> sorted open ports, one line
 
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
-  run inetkit "$INETKIT" scan 127.0.0.1 -p- --format csv
-  run nmap-T4 nmap -sT -p- -T4 -n -oG - 127.0.0.1
-  run nmap-T5 nmap -sT -p- -T5 --min-rate 10000 -n -oG - 127.0.0.1
+  run inetkit "$INETKIT" scan 127.0.0.1 $FLAG -p- --format csv
+  run nmap-T4 nmap $FLAG -p- -T4 -n -oG - 127.0.0.1
+  run nmap-T5 nmap $FLAG -p- -T5 --min-rate 10000 -n -oG - 127.0.0.1
   [ -n "$LOADGEN" ] && run loadgen "$LOADGEN" scan 127.0.0.1 --ports 1-65535 --inflight 256 --timeout-ms 1000
 done
 

@@ -47,6 +47,7 @@ internal static class CliErrors
             InputException e => ($"{e.Command}: {e.Message}", ExitCodes.Usage),
             UnauthorizedScanException e => ($"scan refused: {e.Message}", ExitCodes.Refused),
             ScopeException e => ($"scan refused: {e.Message}. {ScanAuthorization.Warning}", ExitCodes.Refused),
+            RawSocketPermissionException e => ($"scan: {e.Message}", ExitCodes.Failure),
             ScanResourceException e => ($"scan: {e.Message}", ExitCodes.Failure),
             ArgumentException e => (e.Message, ExitCodes.Usage),
             OperationCanceledException => ("interrupted (SIGINT or SIGTERM) before the exchange was done", ExitCodes.Interrupted),

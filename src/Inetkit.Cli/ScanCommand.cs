@@ -22,6 +22,7 @@ internal static class ScanCommand
             HelpName = "SPEC",
         };
         var tcp = new Option<bool>("--tcp", "-sT") { Description = "TCP connect scan (the default; with --udp, both)" };
+        var syn = new Option<bool>("--syn", "-sS") { Description = "SYN scan from raw sockets (Linux; root or CAP_NET_RAW): never completes a handshake; with --udp, both" };
         var udp = new Option<bool>("--udp", "-sU") { Description = "UDP scan: a protocol-aware probe per port" };
         var timeout = new Option<int?>("--timeout") { Description = "Milliseconds one try waits for an answer (default 1000 on loopback, 1500 beyond)", HelpName = "MS" };
         timeout.Validators.Add(r => Ranges.Require<int>(r, 1, 600_000, "--timeout"));
@@ -64,9 +65,9 @@ internal static class ScanCommand
         var trace = new Option<bool>("--trace") { Description = "Narrate every probe's socket calls on stderr (socket, connect, sendto, recvfrom, close); one probe at a time unless --concurrency says otherwise" };
         var noResolve = new Option<bool>("-n") { Description = "Accepted for nmap's sake: Inetkit never does reverse lookups" };
 
-        var command = new Command("scan", "TCP connect and UDP port scan, as nmap reports it: loopback free, anything else only within a signed-off --scope.")
+        var command = new Command("scan", "TCP connect, SYN and UDP port scan, as nmap reports it: loopback free, anything else only within a signed-off --scope.")
         {
-            targets, inputList, exclude, excludeFile, ports, tcp, udp, timeout, retries, concurrency, rate, banner, bannerWait,
+            targets, inputList, exclude, excludeFile, ports, tcp, syn, udp, timeout, retries, concurrency, rate, banner, bannerWait,
             shard, showClosed, format, output, scope, auditLog, trace, noResolve,
         };
         command.SetAction(async (parsed, cancellationToken) =>
@@ -79,6 +80,7 @@ internal static class ScanCommand
                 ExclusionFiles = parsed.GetValue(excludeFile) ?? [],
                 Ports = parsed.GetValue(ports),
                 Tcp = parsed.GetValue(tcp),
+                Syn = parsed.GetValue(syn),
                 Udp = parsed.GetValue(udp),
                 Timeout = parsed.GetValue(timeout),
                 Retries = parsed.GetValue(retries),

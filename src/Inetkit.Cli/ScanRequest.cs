@@ -9,6 +9,7 @@ internal sealed record ScanRequest
     public IReadOnlyList<string> ExclusionFiles { get; init; } = [];
     public string? Ports { get; init; }
     public bool Tcp { get; init; }
+    public bool Syn { get; init; }
     public bool Udp { get; init; }
     public int? Timeout { get; init; }
     public int? Retries { get; init; }

@@ -16,13 +16,22 @@ internal static class ScanRun
     {
         try
         {
+            CheckScanType(request);
             TargetSpec targets = ParseTargets(request, console);
             PortSpec ports = ParsePorts(request);
             ScanScope? scope = request.Scope is { } scopePath ? ScanScope.Load(scopePath) : null;
             DateTimeOffset now = environment.Time.GetUtcNow();
             ScanAuthorization.CheckBeforeResolving(targets, scope, now);
             List<ScanHost> hosts = await ResolveAsync(targets, scope, now, environment, console, cancellationToken);
-            var plan = new ScanPlan(hosts, ports.Tcp, ports.Udp, request.Shard is { } s ? ScanShard.Parse(s) : null, scope);
+            var plan = new ScanPlan(hosts, ports.Tcp, ports.Udp, request.Shard is { } s ? ScanShard.Parse(s) : null, scope)
+            {
+                TcpScan = request.Syn ? TcpScanType.Syn : TcpScanType.Connect,
+            };
+            if (plan.TcpScan == TcpScanType.Syn && plan.TcpPorts.Count > 0)
+            {
+                // Before the audit line: a scan that cannot send is not recorded as run.
+                PortScanner.CheckSynPrivilege();
+            }
             if (!plan.IsLoopbackOnly)
             {
                 Audit(request, ports, scope!, now, environment);
@@ -43,6 +52,20 @@ internal static class ScanRun
         catch (Exception e)
         {
             return CliErrors.Report(e, console.Error);
+        }
+    }
+
+    /// <summary>-sS with what it cannot do: a connect scan (as nmap refuses -sS -sT), banners or a narration of socket calls, which need connections.</summary>
+    private static void CheckScanType(ScanRequest request)
+    {
+        if (!request.Syn)
+        {
+            return;
+        }
+        string? clash = request.Tcp ? "-sT (one TCP scan type at a time, as nmap)" : request.Banner ? "--banner (a banner needs a connection: use -sT)" : request.Trace ? "--trace (it narrates the connect scan's socket calls: use -sT)" : null;
+        if (clash is not null)
+        {
+            throw new ScanInputException($"-sS cannot be combined with {clash}");
         }
     }
 
@@ -75,7 +98,7 @@ internal static class ScanRun
     private static PortSpec ParsePorts(ScanRequest request)
     {
         bool udp = request.Udp;
-        bool tcp = request.Tcp || !udp;
+        bool tcp = request.Tcp || request.Syn || !udp;
         try
         {
             if (request.Ports is { } text)

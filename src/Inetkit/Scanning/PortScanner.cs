@@ -7,7 +7,7 @@ using Inetkit.Threading;
 namespace Inetkit.Scanning;
 
 /// <summary>
-/// Runs a <see cref="ScanPlan"/>: TCP connect and UDP probes, <see cref="ScanOptions.Concurrency"/> in flight, paced to
+/// Runs a <see cref="ScanPlan"/>: TCP connect (or SYN, <see cref="ScanPlan.TcpScan"/>) and UDP probes, <see cref="ScanOptions.Concurrency"/> in flight, paced to
 /// <see cref="ScanOptions.Rate"/>. Every TCP probe is closed with linger 0, so an open port leaves no TIME_WAIT
 /// behind; a connection to itself is closed, never open; every UDP try has a socket of its own so that the kernel
 /// reports that port's ICMP error on it. Running out of descriptors or local ports lowers the concurrency with a
@@ -42,6 +42,9 @@ public sealed class PortScanner
     /// <summary>How far the running scan is; all zero before it starts.</summary>
     public ScanProgress Progress => _run?.Progress(_time) ?? default;
 
+    /// <summary>Throws <see cref="RawSocketPermissionException"/> unless a SYN scan can run here (Linux, root or CAP_NET_RAW); sends nothing.</summary>
+    public static void CheckSynPrivilege() => SynScanEngine.CheckPrivilege();
+
     /// <summary>Scans one port once (with retries): a plan of one.</summary>
     public async Task<PortResult> ProbeAsync(IPAddress address, Transport protocol, int port, CancellationToken cancellationToken = default)
     {
@@ -57,6 +60,7 @@ public sealed class PortScanner
     /// <param name="keepAll">Keep every port's result (<c>--show-closed</c>), not only the open ones and a sample of the rest.</param>
     /// <param name="cancellationToken">Stops the scan.</param>
     /// <exception cref="ScanResourceException">No descriptor or local port came free for 30 s.</exception>
+    /// <exception cref="RawSocketPermissionException">A SYN scan (<see cref="ScanPlan.TcpScan"/>) without root or CAP_NET_RAW; nothing was sent.</exception>
     /// <exception cref="UnauthorizedScanException">A host beyond loopback that the plan's scope does not cover (or no scope, or an expired one); nothing was sent.</exception>
     public async Task<ScanReport> RunAsync(ScanPlan plan, bool keepAll = false, CancellationToken cancellationToken = default)
     {
@@ -66,6 +70,10 @@ public sealed class PortScanner
         foreach (ScanHost host in plan.Hosts.Where(h => !h.IsLoopback))
         {
             ScanAuthorization.CheckResolved(host.Name ?? host.Address.ToString(), [host.Address], plan.Scope, now);
+        }
+        if (plan.TcpScan == TcpScanType.Syn && plan.TcpPorts.Count > 0)
+        {
+            SynScanEngine.CheckPrivilege();
         }
         var hosts = plan.Hosts.Select(h => new HostReport(h, keepAll)).ToArray();
         var budgetNotices = new List<string>();
@@ -78,13 +86,18 @@ public sealed class PortScanner
         bool paceUdp = _options.PaceUdpToIcmpLimit && plan.UdpPorts.Count > 0 && !plan.IsLoopbackOnly;
         var run = new ScanRun(plan, hosts, new ScanPacer(options.Rate, paceUdp, _time), options.Concurrency, _time.GetUtcNow(), _time.GetTimestamp(), cancellationToken);
         _run = run;
-        if (UsesEpollEngine(plan))
+        if (plan.TcpScan == TcpScanType.Syn && plan.TcpPorts.Count > 0)
+        {
+            // TCP on the SYN engine, and any UDP on lanes beside it (-sS -sU), each taking its own protocol's probes.
+            await Task.WhenAll(SynScanEngine.RunAsync(run, options, _time), plan.UdpPorts.Count > 0 ? RunLanesAsync(run, options, Transport.Udp) : Task.CompletedTask);
+        }
+        else if (UsesEpollEngine(plan))
         {
             await EpollConnectEngine.RunAsync(run, options, _time);
         }
         else
         {
-            await RunLanesAsync(run, options);
+            await RunLanesAsync(run, options, null);
         }
         var notices = new List<string>(budgetNotices.Concat(run.Notices));
         if (paceUdp)
@@ -101,7 +114,7 @@ public sealed class PortScanner
     /// <summary>TCP-only scans without banners run on Linux's own engine; UDP, banners and other systems run on lanes of socket operations.</summary>
     private bool UsesEpollEngine(ScanPlan plan) => EpollConnectEngine.IsSupported && !_options.Portable && _options.Trace is null && _options.TraceEvents is null && plan.UdpPorts.Count == 0 && !_options.Banner;
 
-    private async Task RunLanesAsync(ScanRun run, ScanOptions options)
+    private async Task RunLanesAsync(ScanRun run, ScanOptions options, Transport? only)
     {
         var lanes = new ProbeLane[(int)Math.Min(options.Concurrency, Math.Max(1, run.Plan.Positions))];
         for (int i = 0; i < lanes.Length; i++)
@@ -112,7 +125,7 @@ public sealed class PortScanner
         using ITimer sweeper = _time.CreateTimer(_ => ExpireLate(lanes), null, sweep, sweep);
         try
         {
-            await Task.WhenAll(lanes.Select(lane => Task.Run(() => RunLaneAsync(lane, run), CancellationToken.None)));
+            await Task.WhenAll(lanes.Select(lane => Task.Run(() => RunLaneAsync(lane, run, only), CancellationToken.None)));
         }
         finally
         {
@@ -132,7 +145,7 @@ public sealed class PortScanner
         }
     }
 
-    private async Task RunLaneAsync(ProbeLane lane, ScanRun run)
+    private async Task RunLaneAsync(ProbeLane lane, ScanRun run, Transport? only)
     {
         // A UDP probe of a closed loopback port is answered before sendto() returns (the ICMP error is already on the
         // socket), so a lane of them never waits: after this many probes in a row done at once, the lane gives its
@@ -141,7 +154,7 @@ public sealed class PortScanner
         var streak = new SynchronousStreak(LaneStreak);
         try
         {
-            while (lane.Index < run.AllowedLanes && run.TryTake(out Probe probe))
+            while (lane.Index < run.AllowedLanes && (only is { } protocol ? run.TryTake(protocol, out Probe probe) : run.TryTake(out probe)))
             {
                 ValueTask<PortResult> probing = ProbeAsync(lane, probe, run);
                 bool atOnce = probing.IsCompleted;
@@ -202,6 +215,9 @@ public readonly record struct ScanProgress(long Done, long Total, int Open, long
     /// <summary>Time left at the rate so far; null until there is a rate.</summary>
     public TimeSpan? Remaining => Rate > 0 ? TimeSpan.FromSeconds((Total - Done) / Rate) : null;
 }
+
+/// <summary>A SYN scan asked of a process that may not open raw sockets.</summary>
+public sealed class RawSocketPermissionException() : Exception("-sS (SYN scan) needs root or CAP_NET_RAW for its raw sockets; -sT (connect scan) needs neither");
 
 /// <summary>The scan could not get a file descriptor or local port for a long time.</summary>
 public sealed class ScanResourceException(string message) : Exception(message);

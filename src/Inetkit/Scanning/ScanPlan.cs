@@ -38,6 +38,9 @@ public sealed class ScanPlan
     /// <summary>UDP ports, ascending.</summary>
     public IReadOnlyList<int> UdpPorts { get; }
 
+    /// <summary>How TCP ports are probed: a full connect (the default) or a SYN scan from a raw socket.</summary>
+    public TcpScanType TcpScan { get; init; }
+
     /// <summary>Which share of the space this scan takes.</summary>
     public ScanShard Shard { get; }
 
@@ -58,6 +61,23 @@ public sealed class ScanPlan
         probe = new Probe(hostIndex, protocol, port, 0);
         return Shard.Includes(Hosts[hostIndex].Address, protocol, port);
     }
+}
+
+/// <summary>How a scan probes TCP ports, named as nmap's XML names them (<c>scaninfo type</c>).</summary>
+public enum TcpScanType
+{
+    /// <summary>connect(): no privilege needed (nmap -sT).</summary>
+    Connect,
+
+    /// <summary>A SYN from a raw socket, never completing the handshake: Linux, root or CAP_NET_RAW (nmap -sS).</summary>
+    Syn,
+}
+
+/// <summary>nmap's word for each scan type.</summary>
+public static class TcpScanTypes
+{
+    /// <summary>connect or syn.</summary>
+    public static string Name(this TcpScanType type) => type == TcpScanType.Syn ? "syn" : "connect";
 }
 
 /// <summary>One probe to send: which host (by index in the plan), protocol, port, and how many tries came before.</summary>

@@ -279,7 +279,7 @@ public sealed class ScanCommandTests
     [Theory]
     [InlineData("json", "{\"scanner\":\"inetkit\"")]
     [InlineData("xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n")]
-    [InlineData("csv", "host,name,protocol,port,state,service,reason,banner\r\n127.0.0.1,,tcp,")]
+    [InlineData("csv", "host,name,protocol,port,state,service,reason,banner,type\r\n127.0.0.1,,tcp,")]
     [InlineData("text", "Inetkit scan report for 127.0.0.1\n")]
     public async Task OutputFile_HoldsTheFormat_StdoutStillShowsTheTable(string format, string fileStart)
     {

@@ -33,6 +33,24 @@ public sealed class NmapInteropTests
         await AssertNoDifferenceAsync(nmap, ndiff, work, ["-sT"], ["-sT"], timeout.Token);
     }
 
+    [Theory]
+    [InlineData(30)]
+    [InlineData(25)]
+    public async Task Syn_NdiffSeesNoDifferenceFromNmapSS(int closedCount)
+    {
+        using var timeout = TestTimeout.Create();
+        (string nmap, string ndiff) = RequireTools();
+        Assert.SkipUnless(Environment.UserName == "root", "-sS needs root (raw sockets), for nmap and inetkit alike");
+        RequireNothingOn("tcp", closedCount);
+        using var listeners = LoopbackListeners.Start(2);
+        int[] ports = [.. Enumerable.Range(1, closedCount), .. listeners.Ports];
+        using var work = new WorkDirectory(ports, []);
+
+        XDocument ours = await AssertNoDifferenceAsync(nmap, ndiff, work, ["-sS"], ["-sS"], timeout.Token);
+
+        Assert.Equal("syn", ours.Root!.Element("scaninfo")!.Attribute("type")!.Value);
+    }
+
     [Fact]
     public async Task Udp_EveryState_NdiffSeesNoDifference()
     {

@@ -144,7 +144,7 @@ public sealed class TcpScanTests
     }
 
     /// <summary>Ports just below the ephemeral range (or just above it), which bind(port 0) never hands out.</summary>
-    private static IEnumerable<int> BandOutsideTheEphemeralRange(int count)
+    internal static IEnumerable<int> BandOutsideTheEphemeralRange(int count)
     {
         string[] range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
         int low = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture), high = int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture);

@@ -1,3 +1,5 @@
+using Inetkit.Protocol;
+
 namespace Inetkit.Scanning.Internal;
 
 /// <summary>The shared state of one scan.</summary>
@@ -5,7 +7,10 @@ internal sealed class ScanRun(ScanPlan plan, HostReport[] hosts, ScanPacer pacer
 {
     private readonly Lock _gate = new();
     private readonly List<string> _notices = [];
-    private long _next = -1;
+    // Two cursors: TCP positions come first in the plan, UDP after them, so that a SYN engine and UDP lanes can take
+    // their own protocol's probes side by side (-sS -sU); everyone else takes TCP first, then UDP, as before.
+    private long _nextTcp = -1;
+    private long _nextUdp = ((long)plan.Hosts.Count * plan.TcpPorts.Count) - 1;
     private long _done;
     private long _probes;
     private int _open;
@@ -43,12 +48,17 @@ internal sealed class ScanRun(ScanPlan plan, HostReport[] hosts, ScanPacer pacer
         }
     }
 
-    public bool TryTake(out Probe probe)
+    public bool TryTake(out Probe probe) => TryTake(Transport.Tcp, out probe) || TryTake(Transport.Udp, out probe);
+
+    /// <summary>The next probe of <paramref name="protocol"/> in this shard, or false when there is none left.</summary>
+    public bool TryTake(Transport protocol, out Probe probe)
     {
+        long end = protocol == Transport.Tcp ? (long)Plan.Hosts.Count * Plan.TcpPorts.Count : Plan.Positions;
+        ref long cursor = ref protocol == Transport.Tcp ? ref _nextTcp : ref _nextUdp;
         while (!Cancellation.IsCancellationRequested)
         {
-            long position = Interlocked.Increment(ref _next);
-            if (position >= Plan.Positions)
+            long position = Interlocked.Increment(ref cursor);
+            if (position >= end)
             {
                 break;
             }

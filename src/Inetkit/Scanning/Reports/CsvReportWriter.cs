@@ -2,7 +2,7 @@ namespace Inetkit.Scanning.Reports;
 
 /// <summary>
 /// The CSV report (RFC 4180): a header, then one row per listed port: host, name, protocol, port, state, service,
-/// reason, banner. The same ports as the JSON report: open and open|filtered, all with <c>--show-closed</c>.
+/// reason, banner, type (how the port was scanned: connect, syn or udp, as the XML's scaninfo says). The same ports as the JSON report: open and open|filtered, all with <c>--show-closed</c>.
 /// </summary>
 public static class CsvReportWriter
 {
@@ -12,7 +12,7 @@ public static class CsvReportWriter
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(output);
-        output.Write("host,name,protocol,port,state,service,reason,banner\r\n");
+        output.Write("host,name,protocol,port,state,service,reason,banner,type\r\n");
         foreach (HostReport host in report.Hosts)
         {
             foreach (PortResult port in host.Ports.Where(p => context.ListsOpenOnly(p.State)))
@@ -22,6 +22,7 @@ public static class CsvReportWriter
                     host.Host.Address.ToString(), host.Host.Name ?? "", ReportContext.ProtocolName(port.Protocol),
                     port.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), port.State.Name(),
                     context.ServiceName(port) ?? "", port.Reason, port.Banner ?? "",
+                    port.Protocol == Protocol.Transport.Udp ? "udp" : report.Plan.TcpScan.Name(),
                 ];
                 output.Write(string.Join(',', fields.Select(Quote)) + "\r\n");
             }

@@ -22,6 +22,7 @@ public static class JsonReportWriter
             json.WriteString("scanner", "inetkit");
             json.WriteString("version", context.Version);
             json.WriteString("args", context.CommandLine);
+            WriteScanInfo(json, report.Plan);
             json.WriteStartArray("hosts");
             foreach (HostReport host in report.Hosts)
             {
@@ -67,6 +68,21 @@ public static class JsonReportWriter
             json.WriteEndObject();
         }
         json.WriteEndObject();
+    }
+
+    /// <summary>As the XML's scaninfo: each protocol scanned and how (connect or syn for TCP, udp).</summary>
+    private static void WriteScanInfo(Utf8JsonWriter json, ScanPlan plan)
+    {
+        json.WriteStartArray("scaninfo");
+        foreach ((string type, string protocol, int count) in new[] { (plan.TcpScan.Name(), "tcp", plan.TcpPorts.Count), ("udp", "udp", plan.UdpPorts.Count) }.Where(s => s.Item3 > 0))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", type);
+            json.WriteString("protocol", protocol);
+            json.WriteNumber("numservices", count);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
     }
 
     private static void WriteSummary(Utf8JsonWriter json, ScanReport report)

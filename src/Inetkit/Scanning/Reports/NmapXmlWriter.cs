@@ -31,7 +31,7 @@ public static class NmapXmlWriter
         xml.WriteAttributeString("version", context.Version);
         xml.WriteAttributeString("xmloutputversion", "1.05");
         Line(xml);
-        WriteScanInfo(xml, "connect", "tcp", report.Plan.TcpPorts);
+        WriteScanInfo(xml, report.Plan.TcpScan.Name(), "tcp", report.Plan.TcpPorts);
         WriteScanInfo(xml, "udp", "udp", report.Plan.UdpPorts);
         Empty(xml, "verbose", ("level", "0"));
         Empty(xml, "debugging", ("level", "0"));

@@ -7,7 +7,7 @@ namespace Inetkit.Tests.Scanning.Reports;
 /// <summary>The CSV report from real scans of loopback: RFC 4180 quoting of what services say, and no spreadsheet formulas.</summary>
 public sealed class CsvReportWriterTests
 {
-    private const string Header = "host,name,protocol,port,state,service,reason,banner";
+    private const string Header = "host,name,protocol,port,state,service,reason,banner,type";
 
     [Fact]
     public async Task OpenPortsListed_ClosedLeftOut_LinesEndInCrLf()
@@ -20,7 +20,7 @@ public sealed class CsvReportWriterTests
 
         string csv = LoopbackScan.Render(CsvReportWriter.Write, report, new ReportContext(LoopbackScan.Names(("web", tcp, "tcp")), "inetkit scan"));
 
-        Assert.Equal($"{Header}\r\n127.0.0.1,,tcp,{tcp},open,web,syn-ack,\r\n127.0.0.1,,udp,{udp},open,,udp-response,\r\n", csv);
+        Assert.Equal($"{Header}\r\n127.0.0.1,,tcp,{tcp},open,web,syn-ack,,connect\r\n127.0.0.1,,udp,{udp},open,,udp-response,,udp\r\n", csv);
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class CsvReportWriterTests
 
         string csv = LoopbackScan.Render(CsvReportWriter.Write, report, new ReportContext(ServiceNames.FromText(""), "inetkit scan") { ShowClosed = true });
 
-        Assert.Equal([Header, .. closed.Select(p => $"127.0.0.1,localhost,tcp,{p},closed,,conn-refused,"), ""], csv.Split("\r\n"));
+        Assert.Equal([Header, .. closed.Select(p => $"127.0.0.1,localhost,tcp,{p},closed,,conn-refused,,connect"), ""], csv.Split("\r\n"));
     }
 
     [Theory]
@@ -52,6 +52,6 @@ public sealed class CsvReportWriterTests
 
         string csv = LoopbackScan.Render(CsvReportWriter.Write, report, new ReportContext(ServiceNames.FromText(""), "inetkit scan --banner") { Banners = true });
 
-        Assert.Equal($"{Header}\r\n127.0.0.1,,tcp,{port},open,,syn-ack,{field}\r\n", csv);
+        Assert.Equal($"{Header}\r\n127.0.0.1,,tcp,{port},open,,syn-ack,{field},connect\r\n", csv);
     }
 }
