@@ -4,12 +4,8 @@ namespace Inetkit.Interop.Linux;
 // and the peer's half-close as an event of its own.
 internal static partial class LibC
 {
-    public const int IpProtoTcp = 6;
     public const int TcpNoDelay = 1;
-    public const int ShutRdWr = 2;
     public const uint EpollRdHup = 0x2000;
-    public const int EPipe = 32;
-    public const int EConnReset = 104;
 
     /// <summary>setsockopt of an int option; 0, or -1 with the errno set.</summary>
     public static unsafe int SetSockOptInt(int fd, int level, int name, int value) => SetSockOpt(fd, level, name, &value, sizeof(int));
