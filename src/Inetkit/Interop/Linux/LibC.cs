@@ -20,6 +20,7 @@ internal static partial class LibC
     public const int MsgMore = 0x8000;
     public const int ShutWr = 1;
     public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
     public const int EpollCtlMod = 3;
     public const uint EpollOut = 0x004;
     public const uint EpollErr = 0x008;
@@ -100,6 +101,13 @@ internal static partial class LibC
 
     /// <summary>epoll_ctl(EPOLL_CTL_MOD): <paramref name="fd"/>, already watched, now for <paramref name="events"/>.</summary>
     public static int EpollModify(int epoll, int fd, uint events, long data) => EpollControl(epoll, EpollCtlMod, fd, events, data);
+
+    /// <summary>
+    /// epoll_ctl(EPOLL_CTL_DEL). Closing a descriptor takes it out of an epoll set only once no other descriptor
+    /// shares its file: a child between posix_spawn's clone and exec holds a copy of every one, and the set would go
+    /// on reporting a connection already closed.
+    /// </summary>
+    public static int EpollDelete(int epoll, int fd) => EpollControl(epoll, EpollCtlDel, fd, 0, 0);
 
     private static unsafe int EpollControl(int epoll, int operation, int fd, uint events, long data)
     {

@@ -219,7 +219,11 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
     private void Close(ConnectionOutcome outcome, bool reset)
     {
         _closed = true;
-        // Closing takes the descriptor out of the epoll set: no event of it comes after this.
+        // Out of the epoll set first: no event of it comes after this, even while a spawned child still shares it.
+        if (_handle.IsAllocated)
+        {
+            _loop?.Forget(this);
+        }
         if (reset)
         {
             LibC.ResetAndClose(_fd);

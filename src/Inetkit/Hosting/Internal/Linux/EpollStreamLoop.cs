@@ -77,6 +77,9 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
     public void Watch(EpollStreamConnection connection, uint events, GCHandle handle) =>
         _ = LibC.EpollModify(_epoll, connection.Fd, events, (long)GCHandle.ToIntPtr(handle));
 
+    /// <summary>Takes the connection out of the set before its descriptor is closed (from this loop's thread, or a broken loop's asker).</summary>
+    public void Forget(EpollStreamConnection connection) => _ = LibC.EpollDelete(_epoll, connection.Fd);
+
     /// <summary>Asks this loop's thread to end the connection (any thread).</summary>
     public void End(EpollStreamConnection connection)
     {
