@@ -27,7 +27,6 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
     private readonly int _wake;
     private readonly byte* _buffer;
     private readonly ConcurrentQueue<EpollStreamConnection> _ends = new();
-    private readonly Task _thread;
     private volatile bool _stopping;
 
     // The thread has left its loop on a failure: ends are carried out by whoever asks for them.
@@ -40,7 +39,7 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
         _wake = wake;
         _buffer = (byte*)NativeMemory.Alloc(BufferSize);
         _ = LibC.EpollAdd(_epoll, _wake, LibC.EpollIn, WakeData);
-        _thread = DedicatedThread.Start($"inetkit tcp streams {index}", Run);
+        _ = DedicatedThread.Start($"inetkit tcp streams {index}", Run);
     }
 
     public static EpollStreamLoop? TryStart(HostContext host, int index)
@@ -145,6 +144,7 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
             EndAsked();
         }
         EndAsked();
+        Release();
     }
 
     private void EndAsked()
@@ -155,13 +155,24 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
         }
     }
 
+    // The thread and Dispose each let go once; whichever is last closes the descriptors. Dispose may run on this very
+    // thread (the last connection of --once stops the server), so it never waits for the thread.
+    private int _holders = 2;
+
     public void Dispose()
     {
         _stopping = true;
         Wake();
-        _thread.GetAwaiter().GetResult();
-        LibC.Close(_wake);
-        LibC.Close(_epoll);
-        NativeMemory.Free(_buffer);
+        Release();
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0)
+        {
+            LibC.Close(_wake);
+            LibC.Close(_epoll);
+            NativeMemory.Free(_buffer);
+        }
     }
 }
