@@ -108,7 +108,7 @@ public sealed class PortScanner
         {
             notices.Add("UDP beyond loopback was sent faster than a Linux host answers closed ports (about 1 a second after a burst of 6): some closed ports may be shown open|filtered.");
         }
-        return new ScanReport(plan, hosts, run.Started, _time.GetUtcNow(), run.ProbesSent, run.IsComplete, notices);
+        return new ScanReport(plan, hosts, run.Started, _time.GetUtcNow(), run.ProbesSent, run.IsComplete, notices) { KeptAll = keepAll };
     }
 
     /// <summary>TCP-only scans without banners run on Linux's own engine; UDP, banners and other systems run on lanes of socket operations.</summary>

@@ -42,7 +42,31 @@ public sealed class ScanReport
 
     /// <summary>Things the reader must know to trust the figures: back-offs, pacing, ICMP limits.</summary>
     public IReadOnlyList<string> Notices { get; }
+
+    /// <summary>The written authorization the scan ran under; null for a loopback-only scan.</summary>
+    public ReportAuthorization? Authorization
+    {
+        get => _authorization ?? (Plan.Scope is { } scope ? new ReportAuthorization(scope.AuthorizedBy, scope.Reference, scope.Expires) : null);
+        init => _authorization = value;
+    }
+
+    private readonly ReportAuthorization? _authorization;
+
+    /// <summary>True when every port's result was kept (<c>--show-closed</c>), so a writer may list every state.</summary>
+    public bool KeptAll { get; init; }
+
+    /// <summary>For a merged report: the reports it was made from, in shard order; empty for a scan's own report.</summary>
+    public IReadOnlyList<ReportSource> Sources { get; init; } = [];
+
+    /// <summary>For a merge with <c>--partial</c>: the shards that were not there (the report is then incomplete).</summary>
+    public IReadOnlyList<ScanShard> MissingShards { get; init; } = [];
 }
+
+/// <summary>The scope a scan ran under, as a report records it: who signed off, the letter or ticket, its last day.</summary>
+public sealed record ReportAuthorization(string AuthorizedBy, string Reference, DateOnly Expires);
+
+/// <summary>One report a merged report was made from: its file, the shard it holds, and whether that scan finished.</summary>
+public sealed record ReportSource(string File, ScanShard Shard, bool Complete);
 
 /// <summary>
 /// One host's ports. Open and open|filtered ports are always kept; closed and filtered ones are counted by protocol
