@@ -16,6 +16,7 @@ internal static class InetkitCli
         root.Subcommands.Add(ThroughputCommands.Chargen(console));
         root.Subcommands.Add(ThroughputCommands.Discard(console));
         root.Subcommands.Add(ScanCommand.Create(console, scan ?? ScanEnvironment.System));
+        root.Subcommands.Add(MergeCommand.Create(console));
         root.Subcommands.Add(CheckCommand.Create(console, scan ?? ScanEnvironment.System));
         root.Subcommands.Add(ProxyCommand.Create(console, scan ?? ScanEnvironment.System, stop));
         root.Subcommands.Add(DemoCommand.Create(console, scan ?? ScanEnvironment.System, stop));

@@ -35,26 +35,35 @@ internal static class ScanCommand
         var banner = new Option<bool>("--banner") { Description = "Read what each open service says first (QOTD, daytime, SSH, SMTP...)" };
         var bannerWait = new Option<int>("--banner-wait") { Description = "Milliseconds to wait for a banner", DefaultValueFactory = _ => 2000, HelpName = "MS" };
         bannerWait.Validators.Add(r => Ranges.Require<int>(r, 1, 60_000, "--banner-wait"));
-        var shard = new Option<string?>("--shard") { Description = "Scan only share I of N of the (host, port) space; the N shares are disjoint and cover it all", HelpName = "I/N" };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Scan only share I of N of the (host, port) space; the N shares are disjoint and cover it all. auto: I and N from a Slurm job array or a Kubernetes Indexed Job",
+            HelpName = "I/N|auto",
+        };
         shard.Validators.Add(r =>
         {
             try
             {
-                ScanShard.Parse(r.GetValueOrDefault<string?>() ?? "");
+                if (r.GetValueOrDefault<string?>() is not ShardAuto.Keyword)
+                {
+                    ScanShard.Parse(r.GetValueOrDefault<string?>() ?? "");
+                }
             }
             catch (FormatException e)
             {
                 r.AddError(e.Message);
             }
         });
+        var shardCount = new Option<int?>("--shard-count") { Description = "With --shard auto in a Kubernetes Indexed Job: N, the job's completions (else $INETKIT_SHARD_COUNT)", HelpName = "N" };
+        shardCount.Validators.Add(r => Ranges.Require<int>(r, 1, 1_000_000, "--shard-count"));
         var showClosed = new Option<bool>("--show-closed") { Description = "List closed and filtered ports too, not only their counts" };
         var format = new Option<string>("--format")
         {
-            Description = "text (nmap-like table), json, xml (nmap's XML: ndiff, Metasploit and others read it) or csv",
+            Description = ReportOutput.FormatDescription,
             DefaultValueFactory = _ => "text",
             HelpName = "FORMAT",
         };
-        Ranges.OneOf(format, ["text", "json", "xml", "csv"]);
+        Ranges.OneOf(format, ReportOutput.Formats);
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the report to FILE (the table still goes to stdout); default: stdout alone", HelpName = "FILE" };
         var scope = new Option<FileInfo?>("--scope")
         {
@@ -68,7 +77,7 @@ internal static class ScanCommand
         var command = new Command("scan", "TCP connect, SYN and UDP port scan, as nmap reports it: loopback free, anything else only within a signed-off --scope.")
         {
             targets, inputList, exclude, excludeFile, ports, tcp, syn, udp, timeout, retries, concurrency, rate, banner, bannerWait,
-            shard, showClosed, format, output, scope, auditLog, trace, noResolve,
+            shard, shardCount, showClosed, format, output, scope, auditLog, trace, noResolve,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -90,6 +99,7 @@ internal static class ScanCommand
                 Trace = parsed.GetValue(trace),
                 BannerWait = parsed.GetValue(bannerWait),
                 Shard = parsed.GetValue(shard),
+                ShardCount = parsed.GetValue(shardCount),
                 ShowClosed = parsed.GetValue(showClosed),
                 Format = parsed.GetValue(format)!,
                 Output = parsed.GetValue(output)?.FullName,

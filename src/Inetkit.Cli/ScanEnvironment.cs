@@ -8,6 +8,9 @@ internal sealed record ScanEnvironment(Func<string, CancellationToken, Task<IPAd
     /// <summary>Called just before the first probe; tests of refusals use it to prove that no probe was ever sent.</summary>
     public Action? OnScanStarting { get; init; }
 
+    /// <summary>The process environment (what a cluster engine tells each task: <c>--shard auto</c> reads it).</summary>
+    public Func<string, string?> Variable { get; init; } = Environment.GetEnvironmentVariable;
+
     public static ScanEnvironment System => new(Dns.GetHostAddressesAsync, TimeProvider.System, DefaultAuditLogPath());
 
     /// <summary>$XDG_STATE_HOME/inetkit/scan-audit.log, else ~/.local/state/inetkit/scan-audit.log (LocalAppData on Windows).</summary>

@@ -19,6 +19,7 @@ internal sealed record ScanRequest
     public bool Trace { get; init; }
     public int BannerWait { get; init; } = 2000;
     public string? Shard { get; init; }
+    public int? ShardCount { get; init; }
     public bool ShowClosed { get; init; }
     public string Format { get; init; } = "text";
     public string? Output { get; init; }
@@ -38,6 +39,9 @@ internal sealed class ScanInputException(string message) : InputException("scan"
 
 /// <summary>Bad input to the check command (exit 2): a target, a service, a case pattern, a file of targets.</summary>
 internal sealed class CheckInputException(string message) : InputException("check", message);
+
+/// <summary>Bad input to the merge command (exit 2): a report that cannot be read, reports that are not the shards of one scan.</summary>
+internal sealed class MergeInputException(string message) : InputException("merge", message);
 
 /// <summary>Bad input to the proxy command (exit 2).</summary>
 internal sealed class ProxyInputException(string message) : InputException("proxy", message);

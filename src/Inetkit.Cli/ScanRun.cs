@@ -17,13 +17,14 @@ internal static class ScanRun
         try
         {
             CheckScanType(request);
+            ScanShard? shard = ShardAuto.Resolve(request.Shard, request.ShardCount, environment.Variable);
             TargetSpec targets = ParseTargets(request, console);
             PortSpec ports = ParsePorts(request);
             ScanScope? scope = request.Scope is { } scopePath ? ScanScope.Load(scopePath) : null;
             DateTimeOffset now = environment.Time.GetUtcNow();
             ScanAuthorization.CheckBeforeResolving(targets, scope, now);
             List<ScanHost> hosts = await ResolveAsync(targets, scope, now, environment, console, cancellationToken);
-            var plan = new ScanPlan(hosts, ports.Tcp, ports.Udp, request.Shard is { } s ? ScanShard.Parse(s) : null, scope)
+            var plan = new ScanPlan(hosts, ports.Tcp, ports.Udp, shard, scope)
             {
                 TcpScan = request.Syn ? TcpScanType.Syn : TcpScanType.Connect,
             };
@@ -34,10 +35,10 @@ internal static class ScanRun
             }
             if (!plan.IsLoopbackOnly)
             {
-                Audit(request, ports, scope!, now, environment);
+                Audit(request, ports, scope!, now, environment, plan.Shard);
             }
             ScanOptions options = Options(request, plan.IsLoopbackOnly, console);
-            using StreamWriter? file = OpenOutput(request);
+            using StreamWriter? file = ReportOutput.Open(request.Output, m => new ScanInputException(m));
             environment.OnScanStarting?.Invoke();
             var scanner = new PortScanner(options, environment.Time);
             ScanReport report = await ScanProgressView.RunAsync(scanner, plan, request.ShowClosed, console, cancellationToken);
@@ -143,12 +144,12 @@ internal static class ScanRun
         return hosts;
     }
 
-    private static void Audit(ScanRequest request, PortSpec ports, ScanScope scope, DateTimeOffset now, ScanEnvironment environment)
+    private static void Audit(ScanRequest request, PortSpec ports, ScanScope scope, DateTimeOffset now, ScanEnvironment environment, ScanShard shard)
     {
         string portText = string.Join(",", new[] { ports.Tcp.Count > 0 ? "T:" + PortRangeText.Format(ports.Tcp) : null, ports.Udp.Count > 0 ? "U:" + PortRangeText.Format(ports.Udp) : null }.Where(p => p is not null));
         try
         {
-            ScanAuditLog.Append(request.AuditLog, now, request.Targets.Concat(request.InputLists.Select(f => "-iL " + f)), portText, scope);
+            ScanAuditLog.Append(request.AuditLog, now, request.Targets.Concat(request.InputLists.Select(f => "-iL " + f)), portText, scope, shard: shard);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -174,47 +175,9 @@ internal static class ScanRun
         };
     }
 
-    private static StreamWriter? OpenOutput(ScanRequest request)
-    {
-        if (request.Output is not { } path)
-        {
-            return null;
-        }
-        try
-        {
-            return new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ScanInputException($"-o {path}: cannot write there ({e.Message})");
-        }
-    }
-
     private static void Write(ScanReport report, ScanRequest request, CliConsole console, StreamWriter? file)
     {
         var context = new ReportContext(ServiceNames.FromSystem(), request.CommandLine) { ShowClosed = request.ShowClosed, Banners = request.Banner };
-        Action<ScanReport, ReportContext, TextWriter> writer = request.Format switch
-        {
-            "json" => JsonReportWriter.Write,
-            "xml" => NmapXmlWriter.Write,
-            "csv" => CsvReportWriter.Write,
-            _ => TextReportWriter.Write,
-        };
-        if (file is not null)
-        {
-            writer(report, context, file);
-            file.Flush();
-            // As nmap does with -oX: the file holds the report, the terminal still shows the table.
-            TextReportWriter.Write(report, context, console.Out);
-            return;
-        }
-        writer(report, context, console.Out);
-        if (request.Format != "text")
-        {
-            foreach (string notice in report.Notices)
-            {
-                console.Error.WriteLine($"inetkit: note: {notice}");
-            }
-        }
+        ReportOutput.Write(report, context, request.Format, console, file);
     }
 }

@@ -11,7 +11,7 @@ public static class ScanAuditLog
 {
     /// <summary>Appends one line for a scan (or, with <paramref name="command"/>, a check) about to start.</summary>
     /// <exception cref="IOException">The log cannot be written; traffic beyond loopback must not start unrecorded.</exception>
-    public static void Append(string path, DateTimeOffset time, IEnumerable<string> targets, string ports, ScanScope scope, string? command = null)
+    public static void Append(string path, DateTimeOffset time, IEnumerable<string> targets, string ports, ScanScope scope, string? command = null, ScanShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(scope);
@@ -31,6 +31,11 @@ public static class ScanAuditLog
             }
             json.WriteEndArray();
             json.WriteString("ports", ports);
+            if (shard is { Count: > 1 } share)
+            {
+                // Each shard of a job records itself: the log then says which part of the sweep ran where.
+                json.WriteString("shard", share.ToText());
+            }
             json.WriteString("reference", scope.Reference);
             json.WriteString("authorized_by", scope.AuthorizedBy);
             json.WriteString("expires", scope.Expires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));

@@ -148,6 +148,63 @@ public sealed class HostReport
         }
     }
 
+    /// <summary>Ports a report summarised (counted by state, protocol and reason, not listed): a report read back.</summary>
+    internal void AddCounted(PortState state, Transport protocol, string reason, int count)
+    {
+        lock (_gate)
+        {
+            _counts ??= [];
+            (PortState, Transport, string) key = (state, protocol, reason);
+            _counts[key] = _counts.GetValueOrDefault(key) + count;
+            Total += count;
+        }
+    }
+
+    /// <summary>What a report read back says of the host itself: why it is up (null: as its ports say), and when it was scanned (null: unknown).</summary>
+    internal void Restore(string? upReason, DateTimeOffset? started, DateTimeOffset? finished)
+    {
+        lock (_gate)
+        {
+            UpReason = upReason ?? UpReason;
+            Started = started;
+            Finished = finished;
+        }
+    }
+
+    /// <summary>
+    /// Adds another share of this host's ports (a shard's): counts add up, kept ports are kept by the same rule as a scan
+    /// keeps them, and the host is up for the reason of the first share absorbed that saw it up.
+    /// </summary>
+    internal void Absorb(HostReport other)
+    {
+        List<PortResult> ports = [.. other.Ports];
+        lock (other._gate)
+        {
+            lock (_gate)
+            {
+                _kept ??= [];
+                _counts ??= [];
+                _keptByState ??= [];
+                foreach (KeyValuePair<(PortState, Transport, string), int> count in other._counts ?? [])
+                {
+                    _counts[count.Key] = _counts.GetValueOrDefault(count.Key) + count.Value;
+                }
+                foreach (PortResult port in ports)
+                {
+                    Keep(port);
+                }
+                Total += other.Total;
+                UpReason ??= other.UpReason;
+                Started = Earliest(Started, other.Started);
+                Finished = Latest(Finished, other.Finished);
+            }
+        }
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
+
     internal void Add(PortResult result, DateTimeOffset at)
     {
         lock (_gate)
@@ -166,12 +223,20 @@ public sealed class HostReport
             {
                 UpReason = result.Reason;
             }
-            int kept = _keptByState.GetValueOrDefault(result.State);
-            if (_keepAll || result.State is PortState.Open or PortState.OpenFiltered || kept <= ListLimit)
-            {
-                _kept.Add(result);
-                _keptByState[result.State] = kept + 1;
-            }
+            Keep(result);
+        }
+    }
+
+    // Called under the lock.
+    private void Keep(PortResult result)
+    {
+        _kept ??= [];
+        _keptByState ??= [];
+        int kept = _keptByState.GetValueOrDefault(result.State);
+        if (_keepAll || result.State is PortState.Open or PortState.OpenFiltered || kept <= ListLimit)
+        {
+            _kept.Add(result);
+            _keptByState[result.State] = kept + 1;
         }
     }
 }

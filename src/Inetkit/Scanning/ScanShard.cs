@@ -30,6 +30,9 @@ public readonly record struct ScanShard(int Index, int Count)
         return new ScanShard(index, count);
     }
 
+    /// <summary>I/N.</summary>
+    public string ToText() => string.Create(CultureInfo.InvariantCulture, $"{Index}/{Count}");
+
     /// <summary>True if this shard scans <paramref name="port"/> over <paramref name="protocol"/> on <paramref name="address"/>.</summary>
     public bool Includes(IPAddress address, Transport protocol, int port)
     {

@@ -30,6 +30,9 @@ internal sealed class ScanCli : IDisposable
 
     public TimeProvider Time { get; }
 
+    /// <summary>The scan's environment variables (a cluster engine's, for --shard auto); nothing else of the real environment is seen.</summary>
+    public Dictionary<string, string> Variables { get; } = [];
+
     /// <summary>Throw at the hook: the scan is allowed, but no probe is sent.</summary>
     public bool BlockScan { get; init; }
 
@@ -61,7 +64,7 @@ internal sealed class ScanCli : IDisposable
 
     public async Task<(int Code, string Out, string Err)> RunWithInputAsync(TextReader? stdin, params string[] args)
     {
-        var environment = new ScanEnvironment(ResolveAsync, Time, AuditLog) { OnScanStarting = OnScanStarting };
+        var environment = new ScanEnvironment(ResolveAsync, Time, AuditLog) { OnScanStarting = OnScanStarting, Variable = name => Variables.GetValueOrDefault(name) };
         var output = new LineWriter();
         var error = new LineWriter();
         using var timeout = TestTimeout.Create();

@@ -23,6 +23,7 @@ public static class JsonReportWriter
             json.WriteString("version", context.Version);
             json.WriteString("args", context.CommandLine);
             WriteScanInfo(json, report.Plan);
+            WriteScan(json, report);
             json.WriteStartArray("hosts");
             foreach (HostReport host in report.Hosts)
             {
@@ -44,6 +45,10 @@ public static class JsonReportWriter
             json.WriteString("name", name);
         }
         json.WriteString("status", host.IsUp ? "up" : "down");
+        if (!host.Host.IsLoopback && host.UpReason is { } upReason)
+        {
+            json.WriteString("status_reason", upReason);
+        }
         json.WriteStartArray("ports");
         foreach (PortResult port in host.Ports.Where(p => context.ListsOpenOnly(p.State)))
         {
@@ -67,6 +72,80 @@ public static class JsonReportWriter
             json.WriteNumber("udp", host.Count(state, Transport.Udp));
             json.WriteEndObject();
         }
+        WriteSummarised(json, host, context);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The states <c>ports</c> leaves out, as the XML has them: counts by protocol and reason, and the ports themselves
+    /// where nmap's rule lists them (<c>unlisted</c>), so that a JSON report read back (by <c>inetkit merge</c>) is whole.
+    /// </summary>
+    private static void WriteSummarised(Utf8JsonWriter json, HostReport host, ReportContext context)
+    {
+        json.WriteStartArray("reasons");
+        foreach (PortState state in ReportContext.States.Where(s => !context.ListsOpenOnly(s)))
+        {
+            foreach ((Transport protocol, string reason, int count) in host.Reasons(state))
+            {
+                json.WriteStartObject();
+                json.WriteString("state", state.Name());
+                json.WriteString("protocol", ReportContext.ProtocolName(protocol));
+                json.WriteString("reason", reason);
+                json.WriteNumber("count", count);
+                json.WriteEndObject();
+            }
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("unlisted");
+        foreach (PortResult port in host.Ports.Where(p => !context.ListsOpenOnly(p.State) && context.ListsNmapStyle(host, p.State)))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("port", port.Port);
+            json.WriteString("protocol", ReportContext.ProtocolName(port.Protocol));
+            json.WriteString("state", port.State.Name());
+            json.WriteString("reason", port.Reason);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    /// <summary>What the scan was (ports, shard, kept ports, authorization) and, for a merged report, what it was made from.</summary>
+    private static void WriteScan(Utf8JsonWriter json, ScanReport report)
+    {
+        json.WriteStartObject("scan");
+        json.WriteString("tcp_ports", PortRangeText.Format(report.Plan.TcpPorts));
+        json.WriteString("udp_ports", PortRangeText.Format(report.Plan.UdpPorts));
+        json.WriteString("tcp_type", report.Plan.TcpScan.Name());
+        json.WriteString("shard", report.Plan.Shard.ToText());
+        json.WriteBoolean("show_closed", report.KeptAll);
+        if (report.Authorization is { } authorization)
+        {
+            json.WriteStartObject("authorization");
+            json.WriteString("authorized_by", authorization.AuthorizedBy);
+            json.WriteString("reference", authorization.Reference);
+            json.WriteString("expires", authorization.Expires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("authorization");
+        }
+        json.WriteStartArray("merged_from");
+        foreach (ReportSource source in report.Sources)
+        {
+            json.WriteStartObject();
+            json.WriteString("file", source.File);
+            json.WriteString("shard", source.Shard.ToText());
+            json.WriteBoolean("complete", source.Complete);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("missing_shards");
+        foreach (ScanShard missing in report.MissingShards)
+        {
+            json.WriteStringValue(missing.ToText());
+        }
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 

@@ -33,6 +33,7 @@ public static class NmapXmlWriter
         Line(xml);
         WriteScanInfo(xml, report.Plan.TcpScan.Name(), "tcp", report.Plan.TcpPorts);
         WriteScanInfo(xml, "udp", "udp", report.Plan.UdpPorts);
+        WriteInetkit(xml, report);
         Empty(xml, "verbose", ("level", "0"));
         Empty(xml, "debugging", ("level", "0"));
         foreach (HostReport host in report.Hosts)
@@ -62,6 +63,39 @@ public static class NmapXmlWriter
         {
             Empty(xml, "scaninfo", ("type", type), ("protocol", protocol), ("numservices", Number(ports.Count)), ("services", PortRangeText.Format(ports)));
         }
+    }
+
+    /// <summary>
+    /// What only Inetkit records, in an element of its own that nmap's readers pass over: the shard, whether the scan
+    /// finished and kept every port, its authorization, and for a merged report its sources (what <c>inetkit merge</c> reads back).
+    /// </summary>
+    private static void WriteInetkit(XmlWriter xml, ScanReport report)
+    {
+        xml.WriteStartElement("inetkit");
+        xml.WriteAttributeString("shard", report.Plan.Shard.ToText());
+        xml.WriteAttributeString("complete", report.Complete ? "true" : "false");
+        xml.WriteAttributeString("show-closed", report.KeptAll ? "true" : "false");
+        xml.WriteAttributeString("probes", Number(report.Probes));
+        Line(xml);
+        if (report.Authorization is { } authorization)
+        {
+            Empty(xml, "authorization", ("authorized-by", authorization.AuthorizedBy), ("reference", authorization.Reference), ("expires", authorization.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        }
+        foreach (string notice in report.Notices)
+        {
+            xml.WriteElementString("notice", notice);
+            Line(xml);
+        }
+        foreach (ReportSource source in report.Sources)
+        {
+            Empty(xml, "source", ("file", source.File), ("shard", source.Shard.ToText()), ("complete", source.Complete ? "true" : "false"));
+        }
+        foreach (ScanShard missing in report.MissingShards)
+        {
+            Empty(xml, "missing", ("shard", missing.ToText()));
+        }
+        xml.WriteEndElement();
+        Line(xml);
     }
 
     private static void WriteHost(XmlWriter xml, HostReport host, ReportContext context, ScanReport report)

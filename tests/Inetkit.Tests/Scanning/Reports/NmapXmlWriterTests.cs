@@ -43,7 +43,7 @@ public sealed class NmapXmlWriterTests
         Assert.Equal(report.Started.ToUnixTimeSeconds(), (long)run.Attribute("start")!);
         Assert.NotNull(run.Attribute("startstr"));
         Assert.NotNull(run.Attribute("version"));
-        Assert.Equal(["scaninfo", "verbose", "debugging", "host", "runstats"], run.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["scaninfo", "inetkit", "verbose", "debugging", "host", "runstats"], run.Elements().Select(e => e.Name.LocalName));
         AssertAttributes(run.Element("scaninfo")!, ("type", "connect"), ("protocol", "tcp"), ("numservices", "32"), ("services", PortRangeText.Format(all.Order())));
         AssertAttributes(run.Element("verbose")!, ("level", "0"));
         AssertAttributes(run.Element("debugging")!, ("level", "0"));
