@@ -18,12 +18,10 @@ internal sealed class UdpDownRelay : IAsyncDisposable
     private const int Batch = 32;
     private const int MaxEvents = 64;
 
-    // The epoll data of the eventfd that wakes the thread; sessions are numbered from 1.
-    private const long WakeId = 0;
-
     private readonly Socket _listener;
-    private readonly int _epoll;
-    private readonly int _wake;
+
+    // Sessions are numbered from 1: 0 is the waker's.
+    private readonly EpollSet _set;
     private readonly ConcurrentDictionary<long, UdpSession> _sessions = new();
     private readonly ConcurrentQueue<UdpSession> _ended = new();
     private readonly DatagramBatch _received = new(Batch);
@@ -32,34 +30,17 @@ internal sealed class UdpDownRelay : IAsyncDisposable
     private long _lastId;
     private volatile bool _stopping;
 
-    private UdpDownRelay(Socket listener, int epoll, int wake)
+    private UdpDownRelay(Socket listener, EpollSet set)
     {
         _listener = listener;
-        _epoll = epoll;
-        _wake = wake;
-        Watch(_wake, WakeId);
+        _set = set;
         _loop = DedicatedThread.Start($"inetkit proxy udp replies {listener.LocalEndPoint}", Run);
     }
 
     /// <summary>A relay where batches work (Linux) and the kernel gives the descriptors; null otherwise, and sessions receive on their own.</summary>
     public static UdpDownRelay? TryStart(Socket listener)
     {
-        if (!DatagramBatch.IsSupported)
-        {
-            return null;
-        }
-        int epoll = LibC.EpollCreate1(LibC.EpollCloExec);
-        if (epoll < 0)
-        {
-            return null;
-        }
-        int wake = LibC.EventFd(0, LibC.EfdNonBlock | LibC.EfdCloExec);
-        if (wake < 0)
-        {
-            LibC.Close(epoll);
-            return null;
-        }
-        return new UdpDownRelay(listener, epoll, wake);
+        return DatagramBatch.IsSupported && EpollSet.TryCreate() is { } set ? new UdpDownRelay(listener, set) : null;
     }
 
     /// <summary>Starts relaying <paramref name="session"/>'s replies; false if epoll refused it (the session then receives on its own).</summary>
@@ -68,7 +49,7 @@ internal sealed class UdpDownRelay : IAsyncDisposable
         long id = Interlocked.Increment(ref _lastId);
         session.DownId = id;
         _sessions[id] = session;
-        if (!Watch((int)upstream.SafeHandle.DangerousGetHandle(), id))
+        if (!_set.Add((int)upstream.SafeHandle.DangerousGetHandle(), LibC.EpollIn, id))
         {
             _sessions.TryRemove(id, out _);
             session.DownId = 0;
@@ -83,16 +64,8 @@ internal sealed class UdpDownRelay : IAsyncDisposable
         if (_sessions.TryRemove(session.DownId, out _))
         {
             _ended.Enqueue(session);
-            Wake();
+            _set.Wake();
         }
-    }
-
-    private bool Watch(int fd, long id) => LibC.EpollAdd(_epoll, fd, LibC.EpollIn, id) == 0;
-
-    private unsafe void Wake()
-    {
-        long one = 1;
-        LibC.Write(_wake, &one, sizeof(long));
     }
 
     private unsafe void Run()
@@ -101,22 +74,17 @@ internal sealed class UdpDownRelay : IAsyncDisposable
         byte* events = stackalloc byte[size * MaxEvents];
         while (!_stopping)
         {
-            int ready = LibC.EpollWait(_epoll, events, MaxEvents, -1);
+            int ready = _set.Wait(events, MaxEvents);
             if (ready < 0)
             {
-                if (Marshal.GetLastPInvokeError() == LibC.EIntr)
-                {
-                    continue;
-                }
                 break;
             }
             for (int i = 0; i < ready; i++)
             {
                 long id = *(long*)(events + (i * size) + LibC.EpollDataOffset);
-                if (id == WakeId)
+                if (id == EpollSet.WakeData)
                 {
-                    long count;
-                    LibC.Read(_wake, &count, sizeof(long));
+                    _set.TakeWake();
                 }
                 else if (_sessions.TryGetValue(id, out UdpSession? session))
                 {
@@ -139,15 +107,14 @@ internal sealed class UdpDownRelay : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stopping = true;
-        Wake();
+        _set.Wake();
         await _loop;
         foreach (UdpSession session in _sessions.Values)
         {
             session.RetireDown();
         }
         _sessions.Clear();
-        LibC.Close(_wake);
-        LibC.Close(_epoll);
+        _set.Close();
         _received.Dispose();
         _replies.Dispose();
     }

@@ -112,28 +112,12 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
 
     private void Echo(byte* buffer, int length)
     {
-        int sent = 0;
-        while (sent < length)
+        int sent = SendNow(buffer, length);
+        if (sent < 0)
         {
-            nint now = LibC.Send(_fd, buffer + sent, length - sent, LibC.MsgNoSignal);
-            if (now < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == LibC.EIntr)
-                {
-                    continue;
-                }
-                if (errno != LibC.EAgain)
-                {
-                    Close(ConnectionOutcome.Reset, reset: false);
-                    return;
-                }
-                break;
-            }
-            sent += (int)now;
-            Volatile.Write(ref _written, _written + now);
+            Close(ConnectionOutcome.Reset, reset: false);
         }
-        if (sent < length)
+        else if (sent < length)
         {
             // The client takes its echo slower than it sends: keep the rest and read no more until it has gone.
             _pendingLength = length - sent;
@@ -149,31 +133,45 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
     {
         // Room has come because the client took some of its echo: that is activity, whatever this send moves.
         Touch();
+        int sent;
         fixed (byte* pending = _pending)
         {
-            while (_pendingLength > 0)
-            {
-                nint now = LibC.Send(_fd, pending + _pendingOffset, _pendingLength, LibC.MsgNoSignal);
-                if (now < 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == LibC.EIntr)
-                    {
-                        continue;
-                    }
-                    if (errno != LibC.EAgain)
-                    {
-                        Close(ConnectionOutcome.Reset, reset: false);
-                    }
-                    return;
-                }
-                _pendingOffset += (int)now;
-                _pendingLength -= (int)now;
-                Volatile.Write(ref _written, _written + now);
-            }
+            sent = SendNow(pending + _pendingOffset, _pendingLength);
         }
-        ReturnPending();
-        _loop!.Watch(this, Reading, _handle);
+        if (sent < 0)
+        {
+            Close(ConnectionOutcome.Reset, reset: false);
+            return;
+        }
+        _pendingOffset += sent;
+        _pendingLength -= sent;
+        if (_pendingLength == 0)
+        {
+            ReturnPending();
+            _loop!.Watch(this, Reading, _handle);
+        }
+    }
+
+    /// <summary>Sends what the kernel takes now: the count sent (short of <paramref name="length"/> once its buffer is full), or -1 when the connection has failed.</summary>
+    private int SendNow(byte* data, int length)
+    {
+        int sent = 0;
+        while (sent < length)
+        {
+            nint now = LibC.Send(_fd, data + sent, length - sent, LibC.MsgNoSignal);
+            if (now < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == LibC.EIntr)
+                {
+                    continue;
+                }
+                return errno == LibC.EAgain ? sent : -1;
+            }
+            sent += (int)now;
+            Volatile.Write(ref _written, _written + now);
+        }
+        return sent;
     }
 
     /// <summary>The client's FIN with nothing kept back: the exchange is done; FIN, and close.</summary>

@@ -19,12 +19,10 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
     public const int BufferSize = 16 * 1024;
     private const int MaxEvents = 64;
 
-    // The epoll data of the eventfd; a connection's is its GCHandle, never 0.
-    private const long WakeData = 0;
-
     private readonly HostContext _host;
-    private readonly int _epoll;
-    private readonly int _wake;
+
+    // A connection's epoll data is its GCHandle, never the waker's 0.
+    private readonly EpollSet _set;
     private readonly byte* _buffer;
     private readonly ConcurrentQueue<EpollStreamConnection> _ends = new();
     private volatile bool _stopping;
@@ -32,38 +30,23 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
     // The thread has left its loop on a failure: ends are carried out by whoever asks for them.
     private volatile bool _broken;
 
-    private EpollStreamLoop(HostContext host, int epoll, int wake, int index)
+    private EpollStreamLoop(HostContext host, EpollSet set, int index)
     {
         _host = host;
-        _epoll = epoll;
-        _wake = wake;
+        _set = set;
         _buffer = (byte*)NativeMemory.Alloc(BufferSize);
-        _ = LibC.EpollAdd(_epoll, _wake, LibC.EpollIn, WakeData);
         _ = DedicatedThread.Start($"inetkit tcp streams {index}", Run);
     }
 
-    public static EpollStreamLoop? TryStart(HostContext host, int index)
-    {
-        int epoll = LibC.EpollCreate1(LibC.EpollCloExec);
-        if (epoll < 0)
-        {
-            return null;
-        }
-        int wake = LibC.EventFd(0, LibC.EfdNonBlock | LibC.EfdCloExec);
-        if (wake < 0)
-        {
-            LibC.Close(epoll);
-            return null;
-        }
-        return new EpollStreamLoop(host, epoll, wake, index);
-    }
+    public static EpollStreamLoop? TryStart(HostContext host, int index) =>
+        EpollSet.TryCreate() is { } set ? new EpollStreamLoop(host, set, index) : null;
 
     /// <summary>Watches the connection for input (its events may come at once, on this loop's thread); false if epoll refused it.</summary>
     public bool Add(EpollStreamConnection connection)
     {
         GCHandle handle = GCHandle.Alloc(connection);
         connection.Attach(this, handle);
-        if (LibC.EpollAdd(_epoll, connection.Fd, EpollStreamConnection.Reading, (long)GCHandle.ToIntPtr(handle)) != 0)
+        if (!_set.Add(connection.Fd, EpollStreamConnection.Reading, (long)GCHandle.ToIntPtr(handle)))
         {
             handle.Free();
             connection.Attach(this, default);
@@ -74,26 +57,20 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
 
     /// <summary>Now waits for <paramref name="events"/> on the connection (from this loop's thread).</summary>
     public void Watch(EpollStreamConnection connection, uint events, GCHandle handle) =>
-        _ = LibC.EpollModify(_epoll, connection.Fd, events, (long)GCHandle.ToIntPtr(handle));
+        _set.Modify(connection.Fd, events, (long)GCHandle.ToIntPtr(handle));
 
     /// <summary>Takes the connection out of the set before its descriptor is closed (from this loop's thread, or a broken loop's asker).</summary>
-    public void Forget(EpollStreamConnection connection) => _ = LibC.EpollDelete(_epoll, connection.Fd);
+    public void Forget(EpollStreamConnection connection) => _set.Delete(connection.Fd);
 
     /// <summary>Asks this loop's thread to end the connection (any thread).</summary>
     public void End(EpollStreamConnection connection)
     {
         _ends.Enqueue(connection);
-        Wake();
+        _set.Wake();
         if (_broken)
         {
             EndAsked();
         }
-    }
-
-    private void Wake()
-    {
-        long one = 1;
-        LibC.Write(_wake, &one, sizeof(long));
     }
 
     // The loop never returns while the server runs: tiered compilation would run it unoptimized until on-stack
@@ -105,13 +82,9 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
         byte* events = stackalloc byte[size * MaxEvents];
         while (!_stopping)
         {
-            int ready = LibC.EpollWait(_epoll, events, MaxEvents, -1);
+            int ready = _set.Wait(events, MaxEvents);
             if (ready < 0)
             {
-                if (Marshal.GetLastPInvokeError() == LibC.EIntr)
-                {
-                    continue;
-                }
                 // Only a fault of ours makes epoll_wait fail (a bad descriptor or buffer); the connections must still end.
                 _host.ErrorLog.Log(LogLevel.Error, $"tcp connections: epoll_wait failed: {Marshal.GetLastPInvokeErrorMessage()}; their ends are now carried out where they are asked for");
                 _broken = true;
@@ -121,10 +94,9 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
             {
                 byte* evt = events + (i * size);
                 long data = *(long*)(evt + LibC.EpollDataOffset);
-                if (data == WakeData)
+                if (data == EpollSet.WakeData)
                 {
-                    long count;
-                    LibC.Read(_wake, &count, sizeof(long));
+                    _set.TakeWake();
                     continue;
                 }
                 // A connection closes itself only on its own event, and each descriptor comes once a wait: the
@@ -162,7 +134,7 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        Wake();
+        _set.Wake();
         Release();
     }
 
@@ -170,8 +142,7 @@ internal sealed unsafe class EpollStreamLoop : IDisposable
     {
         if (Interlocked.Decrement(ref _holders) == 0)
         {
-            LibC.Close(_wake);
-            LibC.Close(_epoll);
+            _set.Close();
             NativeMemory.Free(_buffer);
         }
     }
