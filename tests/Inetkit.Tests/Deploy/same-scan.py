@@ -39,6 +39,14 @@ def differences(whole, merged, path="$"):
     return [] if whole == merged else [f"{path}: {whole!r} unsharded, {merged!r} merged"]
 
 
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        try:
+            return json.load(f)
+        except ValueError as e:
+            raise ValueError(f"{path} is not JSON: {e}") from None
+
+
 def main(args):
     if len(args) not in (2, 4):
         print(__doc__.splitlines()[0], file=sys.stderr)
@@ -49,8 +57,10 @@ def main(args):
         print(f"ndiff {args[0]} {args[1]} (exit {ndiff.returncode}):\n{ndiff.stdout}{ndiff.stderr}", file=sys.stderr)
         same = False
     if len(args) == 4:
-        with open(args[2], encoding="utf-8") as w, open(args[3], encoding="utf-8") as m:
-            found = differences(normalized(json.load(w)), normalized(json.load(m)))
+        try:
+            found = differences(normalized(load(args[2])), normalized(load(args[3])))
+        except ValueError as e:
+            found = [str(e)]
         if found:
             print(f"{args[2]} and {args[3]} differ:\n  " + "\n  ".join(found), file=sys.stderr)
             same = False

@@ -65,7 +65,7 @@ dd if=/dev/urandom of="$slurm/munge-key/munge.key" bs=1 count=1024 status=none
 chmod 400 "$slurm/munge-key/munge.key"
 socket=$slurm/munge/munge.socket
 munged --foreground --force --socket="$socket" --key-file="$slurm/munge-key/munge.key" --pid-file="$slurm/munge/munged.pid" \
-  --log-file="$slurm/munged.log" --seed-file="$slurm/munge-key/munged.seed" 2>>"$slurm/munged-stderr.log" &
+  --log-file="$slurm/munged.log" --seed-file="$slurm/munge-key/munged.seed" 2>/dev/null &
 pids+=($!)
 wait_for 10 "munged listening on $socket" test -S "$socket"
 
@@ -100,20 +100,19 @@ StateSaveLocation=$slurm/state
 SlurmdSpoolDir=$slurm/spool
 SlurmctldPidFile=$slurm/slurmctld.pid
 SlurmdPidFile=$slurm/slurmd.pid
-SlurmctldLogFile=$slurm/slurmctld.log
-SlurmdLogFile=$slurm/slurmd.log
 NodeName=inetkit-slurm NodeAddr=127.0.0.2 CPUs=2 RealMemory=500 State=UNKNOWN
 PartitionName=scan Nodes=inetkit-slurm Default=YES MaxTime=10 State=UP
 CONF
 mount --bind "$slurm/etc" /etc/slurm
 export SLURM_CONF=/etc/slurm/slurm.conf
 
-slurmctld -D -i >>"$slurm/slurmctld.log" 2>&1 &
+# In the foreground (-D) the daemons log to stderr: their log files.
+slurmctld -D -i >"$slurm/slurmctld.log" 2>&1 &
 pids+=($!)
 controller_up() { scontrol ping | grep -q "is UP"; }
 node_idle() { [ "$(sinfo -h -n inetkit-slurm -o %T)" = idle ]; }
 wait_for 30 "slurmctld answering scontrol ping" controller_up
-slurmd -D >>"$slurm/slurmd.log" 2>&1 &
+slurmd -D >"$slurm/slurmd.log" 2>&1 &
 pids+=($!)
 wait_for 30 "node inetkit-slurm idle" node_idle
 
