@@ -52,7 +52,46 @@ public sealed class SlurmClusterTests : IDisposable
         });
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string script, string[] args, CancellationToken cancellationToken)
+    [Theory]
+    [InlineData(null, "", "not an array task; submit with sbatch --array=1-N")]
+    [InlineData("1", "", "no OUTDIR; usage: sbatch --array=1-N scan.sbatch OUTDIR TARGET... [scan options]")]
+    [InlineData("1", "OUT", "no TARGET after OUTDIR '{work}/out dir'; usage: sbatch --array=1-N scan.sbatch OUTDIR TARGET... [scan options]")]
+    [InlineData("1", "OUT 127.0.0.1 INETKIT=/nonexistent/inetkit", "INETKIT '/nonexistent/inetkit' is not an executable file on ")]
+    [InlineData("1", "OUT 127.0.0.1", "no inetkit on PATH on ")]
+    [InlineData("1", "FILE 127.0.0.1 INETKIT", "cannot create OUTDIR '{work}/a file'; give a directory every node can write")]
+    public async Task WithoutWhatItNeeds_TheScriptStopsWithOneLine_Exit2(string? taskId, string given, string expected)
+    {
+        using var timeout = TestTimeout.Create();
+        await File.WriteAllTextAsync(Path.Combine(_work.FullName, "a file"), "", timeout.Token);
+        string[] words = given.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string[] args = [.. words.Where(w => !w.StartsWith("INETKIT", StringComparison.Ordinal)).Select(w => w switch
+        {
+            "OUT" => Path.Combine(_work.FullName, "out dir"),
+            "FILE" => Path.Combine(_work.FullName, "a file"),
+            _ => w,
+        })];
+        var env = new Dictionary<string, string?>
+        {
+            ["SLURM_ARRAY_TASK_ID"] = taskId,
+            // Where no test tool is installed, so that "none on PATH" is what the script sees.
+            ["PATH"] = "/usr/bin:/bin",
+            ["INETKIT"] = words.FirstOrDefault(w => w.StartsWith("INETKIT", StringComparison.Ordinal)) switch
+            {
+                null => null,
+                "INETKIT" => Path.Combine(AppContext.BaseDirectory, "inetkit"),
+                string w => w["INETKIT=".Length..],
+            },
+        };
+
+        (int code, string output) = await RunAsync(Path.Combine(Repository.Root, "deploy", "slurm", "scan.sbatch"), args, timeout.Token, env);
+
+        Assert.Equal(2, code);
+        string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("inetkit scan.sbatch: " + expected.Replace("{work}", _work.FullName, StringComparison.Ordinal), line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_work.FullName, "out dir")) && words.Length < 2, "no OUTDIR is made for a task that cannot run");
+    }
+
+    private static async Task<(int Code, string Output)> RunAsync(string script, string[] args, CancellationToken cancellationToken, Dictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(script);
@@ -64,6 +103,10 @@ public sealed class SlurmClusterTests : IDisposable
         foreach (string name in info.Environment.Keys.Where(k => k.StartsWith("SLURM_", StringComparison.Ordinal) || k is "JOB_COMPLETION_INDEX" or "INETKIT_SHARD_COUNT").ToList())
         {
             info.Environment.Remove(name);
+        }
+        foreach ((string name, string? value) in environment ?? [])
+        {
+            info.Environment[name] = value;
         }
         using Process process = Process.Start(info)!;
         try
