@@ -3,19 +3,34 @@
 
 XML: ndiff sees no difference (the comparison nmap's own users trust; it leaves out times and the command line).
 JSON: equal once what no two runs share is left out: the command line ("args"), the times (summary.started,
-elapsed_s, ports_per_s) and what only a merged report carries (the reports it came from, the shards missing).
+elapsed_s, ports_per_s), what only a merged report carries (scan.merged_from, the reports it came from), and
+which closed ports were closed by a self-connect rather than a refusal: a loopback connect lands on its own port when
+the kernel happens to pick the target port as the source, which depends on the moment, not on the sharding.
 Exit 0 when equal, else 1 with the differences on stderr.
 """
 import json
 import subprocess
 import sys
 
-RUN_ONLY = {"args", "started", "finished", "elapsed_s", "ports_per_s", "sources", "missing_shards"}
+RUN_ONLY = {"args", "started", "finished", "elapsed_s", "ports_per_s", "merged_from"}
+
+
+def refused(reason):
+    return "conn-refused" if reason == "self-connect" else reason
 
 
 def normalized(value):
     if isinstance(value, dict):
-        return {k: normalized(v) for k, v in value.items() if k not in RUN_ONLY}
+        value = {k: v for k, v in value.items() if k not in RUN_ONLY}
+        if "reason" in value:
+            value["reason"] = refused(value["reason"])
+        if isinstance(value.get("reasons"), list):
+            counts = {}
+            for r in value["reasons"]:
+                key = (r["state"], r["protocol"], refused(r["reason"]))
+                counts[key] = counts.get(key, 0) + r["count"]
+            value["reasons"] = [{"state": k[0], "protocol": k[1], "reason": k[2], "count": n} for k, n in sorted(counts.items())]
+        return {k: normalized(v) for k, v in value.items()}
     if isinstance(value, list):
         return [normalized(v) for v in value]
     return value
