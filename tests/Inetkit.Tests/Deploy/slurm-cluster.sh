@@ -19,7 +19,7 @@ if [ "${1:-}" != --inside ]; then
 fi
 shift
 work=$(cd "$1" && pwd)
-inetkit=$2
+inetkit=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 
@@ -147,12 +147,13 @@ cd "$work"
 array=$(INETKIT=$inetkit sbatch --parsable --array=1-4 "$repo/deploy/slurm/scan.sbatch" "$outdir" "${scan[@]}" --audit-log "$work/shards audit.log") \
   || fail "sbatch refused the array job"
 array=${array%%;*}
-wait_for 60 "the merge job's id from array task 1" test -s "$outdir/merge-job.$array"
-merge=$(cat "$outdir/merge-job.$array")
-
 # Finished jobs stay in slurmctld's memory for MinJobAge (300 s), so scontrol still shows them: no accounting needed.
 state() { scontrol show job "$1" -o | grep -o 'JobState=[A-Z_]*' | sort -u | tr '\n' ' '; }
 finished() { case $(state "$1") in *PENDING* | *RUNNING* | *CONFIGURING* | *COMPLETING* | "") return 1 ;; esac; }
+merge_submitted_or_array_over() { test -s "$outdir/merge-job.$array" || finished "$array"; }
+wait_for 60 "the merge job's id from array task 1" merge_submitted_or_array_over
+[ -s "$outdir/merge-job.$array" ] || fail "array job $array ended ($(state "$array")) without submitting the merge job"
+merge=$(cat "$outdir/merge-job.$array")
 both_finished() { finished "$array" && finished "$merge"; }
 wait_for 120 "the array job $array and merge job $merge finished" both_finished
 [ "$(state "$array")" = "JobState=COMPLETED " ] || fail "array job $array: $(state "$array")"
