@@ -7,8 +7,9 @@
 # Everything runs in namespaces of its own (unshare: network, mount, UTS, PID), so nothing is sent beyond them and
 # nothing is left behind: slurmctld listens on every address whatever slurm.conf says, the config is bind-mounted
 # over /etc/slurm for this script's processes alone, and the daemons die with the namespace's PID 1, this script.
-# Inside, lo carries 127.0.0.1, 127.0.0.2 (Slurm refuses a node address of 127.0.0.1 and takes the next one) and
-# 192.0.2.10, a target beyond loopback, so that every shard goes through the scope and writes its own audit line.
+# Inside, lo carries 127.0.0.1, 127.0.0.2 (the cluster's host name and address, apart from the targets; slurm-wlm
+# 22.05 took 127.0.0.1 as well, but other versions are said to refuse it) and 192.0.2.10, a target beyond loopback,
+# so that every shard goes through the scope and writes its own audit line.
 # Needs root, unshare, ip, python3, ndiff, munge and Debian's slurm-wlm. Writes under WORKDIR only; exit 0 when
 # the merged XML and JSON equal the unsharded scan's, else 1 with what differed.
 set -euo pipefail
@@ -42,8 +43,8 @@ wait_for() {
   done
 }
 
-# PID 1 of the namespace: its end kills every process left in it. The trap stops the daemons first, so that their
-# logs are complete for fail's tail.
+# The daemons are stopped by their ids (SIGTERM: munged and slurmctld end cleanly); anything left dies with the
+# namespace when its PID 1, this script, exits.
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 
