@@ -45,6 +45,7 @@ internal static class CliErrors
                 _ => ExitCodes.Failure,
             }),
             InputException e => ($"{e.Command}: {e.Message}", ExitCodes.Usage),
+            Scanning.Merging.ReportMergeException e => ($"merge: {e.Message}", ExitCodes.Usage),
             UnauthorizedScanException e => ($"scan refused: {e.Message}", ExitCodes.Refused),
             ScopeException e => ($"scan refused: {e.Message}. {ScanAuthorization.Warning}", ExitCodes.Refused),
             RawSocketPermissionException e => ($"scan: {e.Message}", ExitCodes.Failure),

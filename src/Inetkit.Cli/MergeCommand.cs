@@ -48,10 +48,6 @@ internal static class MergeCommand
             }
             return ExitCodes.Success;
         }
-        catch (ReportMergeException e)
-        {
-            return CliErrors.Report(new MergeInputException(e.Message), console.Error);
-        }
         catch (Exception e)
         {
             return CliErrors.Report(e, console.Error);
