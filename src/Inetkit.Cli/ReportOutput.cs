@@ -6,9 +6,9 @@ namespace Inetkit.Cli;
 /// <summary>Where scan and merge reports go: the format's writer, to stdout or a file (the terminal then still shows the table).</summary>
 internal static class ReportOutput
 {
-    public static readonly string[] Formats = ["text", "json", "xml", "csv"];
+    public static readonly string[] Formats = ["text", "json", "xml", "csv", "html"];
 
-    public const string FormatDescription = "text (nmap-like table), json, xml (nmap's XML: ndiff, Metasploit and others read it) or csv";
+    public const string FormatDescription = "text (nmap-like table), json, xml (nmap's XML: ndiff, Metasploit and others read it), csv, or html (one self-contained page to open in a browser)";
 
     public static StreamWriter? Open(string? path, Func<string, Exception> error)
     {
@@ -33,6 +33,7 @@ internal static class ReportOutput
             "json" => JsonReportWriter.Write,
             "xml" => NmapXmlWriter.Write,
             "csv" => CsvReportWriter.Write,
+            "html" => HtmlReportWriter.Write,
             _ => TextReportWriter.Write,
         };
         if (file is not null)

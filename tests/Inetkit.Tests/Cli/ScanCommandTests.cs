@@ -42,7 +42,7 @@ public sealed class ScanCommandTests
     }
 
     [Theory]
-    [InlineData("--format 'yaml' is not one of text, json, xml, csv", "--format", "yaml")]
+    [InlineData("--format 'yaml' is not one of text, json, xml, csv, html", "--format", "yaml")]
     [InlineData("--shard '0/2' is not I/N with 1 <= I <= N <= 1,000,000 (for example 2/4)", "--shard", "0/2")]
     [InlineData("--shard '3/2' is not I/N with 1 <= I <= N <= 1,000,000 (for example 2/4)", "--shard", "3/2")]
     [InlineData("--timeout 0 is out of range (1-600000)", "--timeout", "0")]
@@ -281,6 +281,7 @@ public sealed class ScanCommandTests
     [InlineData("xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n")]
     [InlineData("csv", "host,name,protocol,port,state,service,reason,banner,type\r\n127.0.0.1,,tcp,")]
     [InlineData("text", "Inetkit scan report for 127.0.0.1\n")]
+    [InlineData("html", "<!DOCTYPE html>\n<html lang=\"en\">\n")]
     public async Task OutputFile_HoldsTheFormat_StdoutStillShowsTheTable(string format, string fileStart)
     {
         using var listeners = LoopbackListeners.Start(1);

@@ -26,8 +26,8 @@ public sealed class ReportMergeTests
         using var cli = new ScanCli();
         string ports = PortRangeText.Format([.. Enumerable.Range(1, closed), .. listeners.Ports]);
 
-        string whole = await ScanAsync(cli, "whole." + mergedFormat, "127.0.0.1", "-p", ports, "--format", mergedFormat);
-        string[] shards = await ShardsAsync(cli, 4, shardFormat, "127.0.0.1", "-p", ports);
+        string whole = await cli.ReportAsync("whole." + mergedFormat, "127.0.0.1", "-p", ports, "--format", mergedFormat);
+        string[] shards = await cli.ShardReportsAsync(4, shardFormat, "127.0.0.1", "-p", ports);
         string merged = Path.Combine(cli.Directory, "merged." + mergedFormat);
         var (code, _, error) = await CliRunner.RunToEndAsync(["merge", .. shards, "--format", mergedFormat, "-o", merged]);
 
@@ -57,8 +57,8 @@ public sealed class ReportMergeTests
         using var cli = new ScanCli();
         string ports = PortRangeText.Format([.. Enumerable.Range(1, 30), .. listeners.Ports]);
 
-        string whole = await ScanAsync(cli, "whole.json", "127.0.0.1", "-p", ports, "--show-closed", "--format", "json");
-        string[] shards = await ShardsAsync(cli, 3, "xml", "127.0.0.1", "-p", ports, "--show-closed");
+        string whole = await cli.ReportAsync("whole.json", "127.0.0.1", "-p", ports, "--show-closed", "--format", "json");
+        string[] shards = await cli.ShardReportsAsync(3, "xml", "127.0.0.1", "-p", ports, "--show-closed");
         var (code, output, error) = await CliRunner.RunToEndAsync(["merge", .. shards, "--format", "json"]);
 
         Assert.True(code == 0, error);
@@ -74,8 +74,8 @@ public sealed class ReportMergeTests
         using var listeners = LoopbackListeners.Start(2);
         using var cli = new ScanCli();
         string ports = PortRangeText.Format([.. Enumerable.Range(1, 40), .. listeners.Ports]);
-        string whole = await ScanAsync(cli, "whole.json", "127.0.0.1", "-p", ports, "--format", "json");
-        string[] shards = await ShardsAsync(cli, 8, "xml", "127.0.0.1", "-p", ports);
+        string whole = await cli.ReportAsync("whole.json", "127.0.0.1", "-p", ports, "--format", "json");
+        string[] shards = await cli.ShardReportsAsync(8, "xml", "127.0.0.1", "-p", ports);
         string[] present = [.. shards.Where((_, i) => i != 2)];
 
         var refused = await CliRunner.RunToEndAsync(["merge", .. present]);
@@ -103,7 +103,7 @@ public sealed class ReportMergeTests
     public async Task ShardTwice_Exit2()
     {
         using var cli = new ScanCli();
-        string[] shards = await ShardsAsync(cli, 2, "json", "127.0.0.1", "-p", "1-10");
+        string[] shards = await cli.ShardReportsAsync(2, "json", "127.0.0.1", "-p", "1-10");
 
         var (code, output, error) = await CliRunner.RunToEndAsync(["merge", shards[0], shards[1], shards[0]]);
 
@@ -117,8 +117,8 @@ public sealed class ReportMergeTests
     public async Task DifferentScans_Exit2_SaysWhatDiffers(string first, string second, string difference)
     {
         using var cli = new ScanCli();
-        string a = await ScanAsync(cli, "a.xml", [.. first.Split(' '), "--format", "xml"]);
-        string b = await ScanAsync(cli, "b.json", [.. second.Split(' '), "--format", "json"]);
+        string a = await cli.ReportAsync("a.xml", [.. first.Split(' '), "--format", "xml"]);
+        string b = await cli.ReportAsync("b.json", [.. second.Split(' '), "--format", "json"]);
 
         var (code, output, error) = await CliRunner.RunToEndAsync(["merge", a, b]);
 
@@ -129,7 +129,7 @@ public sealed class ReportMergeTests
     public async Task DifferentScanType_Exit2()
     {
         using var cli = new ScanCli();
-        string a = await ScanAsync(cli, "a.xml", "127.0.0.1", "-p", "1-10", "--format", "xml", "--shard", "1/2");
+        string a = await cli.ReportAsync("a.xml", "127.0.0.1", "-p", "1-10", "--format", "xml", "--shard", "1/2");
         string b = cli.File("b.xml", File.ReadAllText(a).Replace("<scaninfo type=\"connect\"", "<scaninfo type=\"syn\"", StringComparison.Ordinal).Replace("shard=\"1/2\"", "shard=\"2/2\"", StringComparison.Ordinal));
 
         var (code, _, error) = await CliRunner.RunToEndAsync(["merge", a, b]);
@@ -163,24 +163,6 @@ public sealed class ReportMergeTests
 
         Assert.Equal(2, code);
         Assert.StartsWith($"inetkit: merge: {path}: cannot be read (", error, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> ScanAsync(ScanCli cli, string name, params string[] args)
-    {
-        string path = Path.Combine(cli.Directory, name);
-        var (code, _, error) = await cli.RunAsync([.. args, "-o", path]);
-        Assert.True(code == 0, error);
-        return path;
-    }
-
-    private static async Task<string[]> ShardsAsync(ScanCli cli, int count, string format, params string[] args)
-    {
-        var paths = new List<string>();
-        for (int i = 1; i <= count; i++)
-        {
-            paths.Add(await ScanAsync(cli, $"shard-{i}.{format}", [.. args, "--format", format, "--shard", $"{i}/{count}"]));
-        }
-        return [.. paths];
     }
 
     /// <summary>The XML without what differs between runs (times, the command line, the comment) or between a scan and a merge (its sources, its shard).</summary>

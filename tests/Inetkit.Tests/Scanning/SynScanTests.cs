@@ -190,6 +190,7 @@ public sealed class SynScanTests
     [InlineData("json", "\"scaninfo\":[{\"type\":\"syn\",\"protocol\":\"tcp\",\"numservices\":1}]")]
     [InlineData("csv", ",open,,syn-ack,,syn\r\n")]
     [InlineData("text", " port scanned by SYN scan in ")]
+    [InlineData("html", "<dt>Scan type</dt><dd id=\"type\">SYN</dd>")]
     public async Task EveryFormat_NamesTheScanType(string format, string expected)
     {
         RequireRoot();

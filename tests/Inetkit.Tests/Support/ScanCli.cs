@@ -62,6 +62,26 @@ internal sealed class ScanCli : IDisposable
     public Task<(int Code, string Out, string Err)> RunWithInputAsync(string? stdin, params string[] args) =>
         RunWithInputAsync(stdin is null ? null : new StringReader(stdin), args);
 
+    /// <summary>Runs <c>inetkit scan ARGS -o NAME</c> in this runner's directory; it must succeed. Returns the report's path.</summary>
+    public async Task<string> ReportAsync(string name, params string[] args)
+    {
+        string path = Path.Combine(Directory, name);
+        var (code, _, error) = await RunAsync([.. args, "-o", path]);
+        Assert.True(code == 0, error);
+        return path;
+    }
+
+    /// <summary>The scan ARGS as <paramref name="count"/> shards, each written as shard-I.FORMAT. Returns their paths, in shard order.</summary>
+    public async Task<string[]> ShardReportsAsync(int count, string format, params string[] args)
+    {
+        var paths = new List<string>();
+        for (int i = 1; i <= count; i++)
+        {
+            paths.Add(await ReportAsync($"shard-{i}.{format}", [.. args, "--format", format, "--shard", $"{i}/{count}"]));
+        }
+        return [.. paths];
+    }
+
     public async Task<(int Code, string Out, string Err)> RunWithInputAsync(TextReader? stdin, params string[] args)
     {
         var environment = new ScanEnvironment(ResolveAsync, Time, AuditLog) { OnScanStarting = OnScanStarting, Variable = name => Variables.GetValueOrDefault(name) };
