@@ -174,7 +174,7 @@ public sealed class HtmlReportWriterTests
     }
 
     /// <summary>The page as XML (the writer keeps it well-formed), without the namespace-less HTML doctype getting in the way.</summary>
-    internal static XElement Page(string html)
+    private static XElement Page(string html)
     {
         Assert.StartsWith("<!DOCTYPE html>\n", html, StringComparison.Ordinal);
         using var reader = XmlReader.Create(new StringReader(html), new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore });
