@@ -31,6 +31,8 @@ internal static partial class LibC
     public const int EBadF = 9;
     public const int ENoMem = 12;
     public const int EInval = 22;
+    public const int EFault = 14;
+    public const int EOpNotSupp = 95;
     public const int EIntr = 4;
     public const int EAgain = 11;
     public const int EAcces = 13;
