@@ -58,14 +58,8 @@ public sealed class EpollStreamTests
     public async Task Discard_ReadsEverything_CountsEveryByte_AnswersNothing_AndClosesOnTheClientsFin()
     {
         using var timeout = TestTimeout.Create();
-        string name = $"discard-{Guid.NewGuid():N}";
-        await using InetServer server = await InetServer.StartAsync(new InetServerOptions
-        {
-            Definitions = [new ServiceDefinition { Name = name, Kind = ServiceKind.Discard, Port = 0, Transports = Transport.Tcp }],
-            BindAddresses = [IPAddress.Loopback],
-            Metrics = new IPEndPoint(IPAddress.Loopback, 0),
-        }, timeout.Token);
-        using Socket client = await Net.ConnectAsync(server.GetEndPoint(name, Transport.Tcp), timeout.Token);
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Discard, configure: o => o with { Transports = Transport.Tcp, Metrics = new IPEndPoint(IPAddress.Loopback, 0) });
+        using Socket client = await Net.ConnectAsync(server.EndPoint(ServiceKind.Discard, Transport.Tcp), timeout.Token);
         const int Sent = (4 << 20) + 17;
 
         // More than the kernel's buffers, so the loop drops input in many reads of different sizes.
@@ -76,7 +70,7 @@ public sealed class EpollStreamTests
         await Wait.UntilAsync(() => server.Statistics.ConnectionsOpen == 0, timeout.Token);
         using var http = new HttpClient();
         string metrics = await http.GetStringAsync(server.Metrics!.MetricsUri, timeout.Token);
-        Assert.Contains($"inetkit_received_bytes_total{{service=\"{name}\",transport=\"tcp\"}} {Sent}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains($"inetkit_received_bytes_total{{service=\"discard\",transport=\"tcp\"}} {Sent}\n", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

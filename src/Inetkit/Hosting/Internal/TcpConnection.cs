@@ -94,12 +94,13 @@ internal sealed class TcpConnection(Socket socket, IPEndPoint remote, ITcpServic
                 // A stream's toxics delay chunks; they lose, duplicate and reorder nothing (TCP would not let them).
                 host.Impairments.Add(runtime, Protocol.Transport.Tcp, new Impairment.ImpairmentCounters { Submitted = impairer.Counters.Slices, Delayed = impairer.Counters.ChunksDelayed });
             }
+            long bytesIn = program?.BytesIn ?? stream.BytesRead;
+            long bytesOut = program?.BytesOut ?? stream.BytesWritten;
+            // Its bytes are in the metrics before it stops counting as open: whoever sees the count fall sees them too.
+            tracked.ReportBytes(bytesIn, bytesOut);
             host.Tracker.Release(id, remote.Address, tracked);
             host.Counters.Closed();
             ConnectionOutcome outcome = Outcome(ending, program);
-            long bytesIn = program?.BytesIn ?? stream.BytesRead;
-            long bytesOut = program?.BytesOut ?? stream.BytesWritten;
-            tracked.ReportBytes(bytesIn, bytesOut);
             runtime.Metrics.Closed(outcome);
             if (host.Options.ConnectionLog is { } log)
             {

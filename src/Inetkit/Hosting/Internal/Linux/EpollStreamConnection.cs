@@ -260,9 +260,10 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
             _handle.Free();
         }
         ReturnPending();
+        // Its bytes are in the metrics before it stops counting as open: whoever sees the count fall sees them too.
+        _tracked.ReportBytes(_read, _written);
         _host.Tracker.Release(_id, _address, _tracked);
         _host.Counters.Closed();
-        _tracked.ReportBytes(_read, _written);
         _runtime.Metrics.Closed(outcome);
         _tracked.Completed();
         _host.Once.Served();
