@@ -94,9 +94,7 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
             Flush();
             return;
         }
-        nint read = _echoes || !s_truncates
-            ? LibC.Recv(_fd, buffer, EpollStreamLoop.BufferSize, 0)
-            : Drop(buffer);
+        nint read = Read(buffer);
         if (read <= 0)
         {
             if (read == 0)
@@ -119,20 +117,23 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
     }
 
     /// <summary>
-    /// Discard's read: MSG_TRUNC on a TCP socket has the kernel free what is queued, up to the length, without
-    /// copying it out (tcp(7)), so a readiness costs one call whatever came, where a copy into 16 KB cost one call
-    /// per 16 KB and the copy (tcp-sink at 0.98x of echo_limit's 64 KB reads, 1.2x and more with this; issue #17).
-    /// A kernel that refuses it is read from as echo is, from then on.
+    /// One receive. Discard's uses MSG_TRUNC: on a TCP socket the kernel frees what is queued, up to the length,
+    /// without copying it out (tcp(7)), so a readiness costs one call whatever came, where a copy into 16 KB cost one
+    /// call per 16 KB and the copy (tcp-sink at 0.98x of echo_limit's 64 KB reads, 1.2x and more with this; issue
+    /// #17). A kernel that refuses it is read from as echo is, from then on.
     /// </summary>
-    private nint Drop(byte* buffer)
+    private nint Read(byte* buffer)
     {
-        nint dropped = LibC.Recv(_fd, null, DropLength, LibC.MsgTrunc);
-        if (dropped < 0 && Marshal.GetLastPInvokeError() is LibC.EInval or LibC.EFault or LibC.EOpNotSupp)
+        if (!_echoes && s_truncates)
         {
+            nint dropped = LibC.Recv(_fd, null, DropLength, LibC.MsgTrunc);
+            if (dropped >= 0 || Marshal.GetLastPInvokeError() is not (LibC.EInval or LibC.EFault or LibC.EOpNotSupp))
+            {
+                return dropped;
+            }
             s_truncates = false;
-            return LibC.Recv(_fd, buffer, EpollStreamLoop.BufferSize, 0);
         }
-        return dropped;
+        return LibC.Recv(_fd, buffer, EpollStreamLoop.BufferSize, 0);
     }
 
     private void Echo(byte* buffer, int length)
