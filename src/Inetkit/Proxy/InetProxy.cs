@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Inetkit.Impairment;
 using Inetkit.Proxy.Internal;
+using Inetkit.Proxy.Internal.Linux;
 using Inetkit.Protocol;
 using Inetkit.Tracing;
 
@@ -183,7 +184,17 @@ public sealed class InetProxy : IAsyncDisposable
     {
         try
         {
-            await new TcpRelay(client, _options, _counters, _trace.For("proxy/tcp"), new ConnectionToxics(this)).RunAsync(_stop.Token);
+            var toxics = new ConnectionToxics(this);
+            var relay = new TcpRelay(client, _options, _counters, _trace.For("proxy/tcp"), toxics);
+            // The trace narrates every call of the pumps; with nothing to narrate or impair, the epoll loops relay.
+            if (!_trace.Enabled && !EpollRelay.Impairs(toxics.Current()) && EpollRelayLoops.Next() is { } loop)
+            {
+                await EpollRelay.Start(loop, client, relay, _options, _counters, toxics, _stop.Token);
+            }
+            else
+            {
+                await relay.RunAsync(_stop.Token);
+            }
         }
         finally
         {

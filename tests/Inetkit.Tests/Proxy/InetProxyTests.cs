@@ -13,11 +13,20 @@ public sealed class InetProxyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Tcp_RelaysBothWays_ToAServerOfInetkits()
+    /// <summary>
+    /// Each TCP case on both relays: untraced, a connection with nothing to impair is relayed on the epoll loops
+    /// (Linux); traced, by the .NET pumps that narrate every call, as an impaired one is everywhere.
+    /// </summary>
+    public static TheoryData<bool> Paths => [false, true];
+
+    internal static Action<string>? Traced(bool traced) => traced ? _ => { } : null;
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Tcp_RelaysBothWays_ToAServerOfInetkits(bool traced)
     {
         await using InetServer server = await Servers.StartAsync(ServiceKind.Echo);
-        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Echo, Transport.Tcp), Transport = Transport.Tcp }, Ct);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = server.EndPoint(ServiceKind.Echo, Transport.Tcp), Transport = Transport.Tcp, Trace = Traced(traced) }, Ct);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(proxy.EndPoint, Ct);
 
@@ -28,12 +37,13 @@ public sealed class InetProxyTests
         Assert.Equal((1, 13, 13), (proxy.Statistics.Connections, proxy.Statistics.BytesUp, proxy.Statistics.BytesDown));
     }
 
-    [Fact]
-    public async Task Tcp_AHalfCloseIsPassedOn_AndTheOtherWayGoesOn()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Tcp_AHalfCloseIsPassedOn_AndTheOtherWayGoesOn(bool traced)
     {
         // The server answers only once it has the client's FIN: that FIN must reach it while its own way stays open.
         using var listener = Listen();
-        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp }, Ct);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp, Trace = Traced(traced) }, Ct);
         Task serving = Task.Run(async () =>
         {
             using Socket peer = await listener.AcceptAsync(Ct);
@@ -51,11 +61,12 @@ public sealed class InetProxyTests
         await serving;
     }
 
-    [Fact]
-    public async Task Tcp_AServersResetReachesTheClientAsAReset()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Tcp_AServersResetReachesTheClientAsAReset(bool traced)
     {
         using var listener = Listen();
-        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp }, Ct);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp, Trace = Traced(traced) }, Ct);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(proxy.EndPoint, Ct);
         using (Socket peer = await listener.AcceptAsync(Ct))
@@ -68,11 +79,12 @@ public sealed class InetProxyTests
         Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
     }
 
-    [Fact]
-    public async Task Tcp_AClientsResetReachesTheServerAsAReset()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Tcp_AClientsResetReachesTheServerAsAReset(bool traced)
     {
         using var listener = Listen();
-        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp }, Ct);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp, Trace = Traced(traced) }, Ct);
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(proxy.EndPoint, Ct);
         using Socket peer = await listener.AcceptAsync(Ct);
@@ -87,14 +99,15 @@ public sealed class InetProxyTests
         Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
     }
 
-    [Fact]
-    public async Task Tcp_ATargetThatRefuses_IsAResetToTheClient_AndCounted()
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Tcp_ATargetThatRefuses_IsAResetToTheClient_AndCounted(bool traced)
     {
         // Bound and never listening: a connect there is refused, and no other test can take the port meanwhile.
         using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         bound.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var nobody = (IPEndPoint)bound.LocalEndPoint!;
-        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = nobody, Transport = Transport.Tcp }, Ct);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = nobody, Transport = Transport.Tcp, Trace = Traced(traced) }, Ct);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 
         // The reset can come before the connect's completion is reported: then the connect itself ends with it.

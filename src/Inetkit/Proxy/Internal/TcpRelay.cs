@@ -38,12 +38,34 @@ internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCou
                 return;
             }
             Interlocked.Increment(ref counters.Connections);
-            int seed = toxics.Current().Seed ?? Random.Shared.Next();
-            Task up = PumpAsync(client, upstream, up: true, seed, stop);
-            Task down = PumpAsync(upstream, client, up: false, seed + 1, stop);
-            await Task.WhenAll(up, down);
+            await RelayAsync(upstream, default, default, stop);
             trace.Call($"{from}: close()");
         }
+    }
+
+    /// <summary>
+    /// Where one direction of a connection relayed so far elsewhere (<see cref="Linux.EpollRelay"/>) stands when
+    /// toxics come for it: what was read and not yet taken by the destination, whether the source has sent its
+    /// FIN, and whether that FIN has been passed on already.
+    /// </summary>
+    public readonly record struct PumpStart(ReadOnlyMemory<byte> Owed, bool SourceEnded, bool FinPassed);
+
+    /// <summary>Relays, through the toxics from now on, a connection whose upstream is already connected.</summary>
+    public async Task ContinueAsync(Socket upstream, PumpStart up, PumpStart down, CancellationToken stop)
+    {
+        using (client)
+        using (upstream)
+        {
+            await RelayAsync(upstream, up, down, stop);
+        }
+    }
+
+    private async Task RelayAsync(Socket upstream, PumpStart up, PumpStart down, CancellationToken stop)
+    {
+        int seed = toxics.Current().Seed ?? Random.Shared.Next();
+        Task pumpUp = PumpAsync(client, upstream, up: true, seed, up, stop);
+        Task pumpDown = PumpAsync(upstream, client, up: false, seed + 1, down, stop);
+        await Task.WhenAll(pumpUp, pumpDown);
     }
 
     /// <summary>
@@ -52,8 +74,12 @@ internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCou
     /// The toxics are looked at again whenever the proxy's change: what the old ones hold is delivered first, so the
     /// stream's order is kept, and the connection stays open.
     /// </summary>
-    private async Task PumpAsync(Socket source, Socket destination, bool up, int seed, CancellationToken stop)
+    private async Task PumpAsync(Socket source, Socket destination, bool up, int seed, PumpStart start, CancellationToken stop)
     {
+        if (start.FinPassed)
+        {
+            return;
+        }
         string toward = up ? "server" : "client";
         byte[] buffer = new byte[BufferSize];
         // Not disposed: a toxic's end may be told after the pump is gone.
@@ -63,6 +89,16 @@ internal sealed class TcpRelay(Socket client, InetProxyOptions options, ProxyCou
         CancellationTokenSource? reading = null;
         try
         {
+            // What was read before toxics came goes first, as it would have without them: they act from the next chunk.
+            if (!start.Owed.IsEmpty)
+            {
+                await destination.SendAsync(start.Owed, SocketFlags.None, stop);
+            }
+            if (start.SourceEnded)
+            {
+                destination.Shutdown(SocketShutdown.Send);
+                return;
+            }
             while (true)
             {
                 if (reading is null)

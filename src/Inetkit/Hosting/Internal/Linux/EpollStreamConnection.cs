@@ -2,11 +2,12 @@ using System.Buffers;
 using System.Net;
 using System.Runtime.InteropServices;
 using Inetkit.Interop.Linux;
+using Microsoft.Extensions.Logging;
 
 namespace Inetkit.Hosting.Internal.Linux;
 
 /// <summary>
-/// One echo or discard connection on an <see cref="EpollStreamLoop"/>: what <see cref="TcpConnection"/> does for
+/// One echo or discard connection on an <see cref="EpollLoop"/> of <see cref="EpollStreams"/>: what <see cref="TcpConnection"/> does for
 /// a stream, on the bare descriptor. Each readiness takes one receive and, for echo, sends it all back before the
 /// next; what the client does not take yet is kept, and the connection stops reading until it has gone (the
 /// back-pressure: a client that never reads stalls its own echo, its data waits in the kernel's buffers, and
@@ -14,8 +15,12 @@ namespace Inetkit.Hosting.Internal.Linux;
 /// the idle timeout, the stop's grace and the metrics see it as any other connection. Every member but the
 /// constructor and <see cref="AskToEnd"/> runs on the loop's thread.
 /// </summary>
-internal sealed unsafe class EpollStreamConnection : IConnectionActivity
+internal sealed unsafe class EpollStreamConnection : IConnectionActivity, IEpollReady
 {
+    // As the stream path's echo reads (EchoService): the most a connection keeps back for a client that does not
+    // read is one such buffer, and the kernel's buffers hold the rest.
+    public const int BufferSize = 16 * 1024;
+
     /// <summary>The events of a connection that reads: input, and the client's half-close.</summary>
     public const uint Reading = LibC.EpollIn | LibC.EpollRdHup;
 
@@ -32,7 +37,7 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
     private readonly ServiceRuntime _runtime;
     private readonly HostContext _host;
     private readonly TrackedConnection _tracked;
-    private EpollStreamLoop? _loop;
+    private EpollLoop? _loop;
     private GCHandle _handle;
     private long _lastActivity;
     private long _read;
@@ -80,7 +85,7 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
         }
     }
 
-    public void Attach(EpollStreamLoop loop, GCHandle handle)
+    public void Attach(EpollLoop loop, GCHandle handle)
     {
         _loop = loop;
         _handle = handle;
@@ -133,7 +138,7 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
             }
             s_truncates = false;
         }
-        return LibC.Recv(_fd, buffer, EpollStreamLoop.BufferSize, 0);
+        return LibC.Recv(_fd, buffer, BufferSize, 0);
     }
 
     private void Echo(byte* buffer, int length)
@@ -149,9 +154,9 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
             _pendingLength = length - sent;
             _pendingOffset = 0;
             // A whole buffer whatever the rest: one pool bucket, so a stuck client costs what it does on the stream path.
-            _pending = ArrayPool<byte>.Shared.Rent(EpollStreamLoop.BufferSize);
+            _pending = ArrayPool<byte>.Shared.Rent(BufferSize);
             new ReadOnlySpan<byte>(buffer + sent, _pendingLength).CopyTo(_pending);
-            _loop!.Watch(this, LibC.EpollOut, _handle);
+            _loop!.Watch(_fd, LibC.EpollOut, _handle);
         }
     }
 
@@ -174,7 +179,7 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
         if (_pendingLength == 0)
         {
             ReturnPending();
-            _loop!.Watch(this, Reading, _handle);
+            _loop!.Watch(_fd, Reading, _handle);
         }
     }
 
@@ -232,8 +237,10 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
     }
 
     /// <summary>Something failed while serving it: it alone ends.</summary>
-    public void Fail()
+    public void OnFailed(Exception error)
     {
+        // Nothing of a service runs here, but whatever fails must cost only this connection.
+        _host.ErrorLog.Log(LogLevel.Error, $"tcp connection from {_address} failed: {error.GetType().Name}: {error.Message}");
         if (!_closed)
         {
             Close(ConnectionOutcome.Error, reset: true);
@@ -246,7 +253,7 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
         // Out of the epoll set first: no event of it comes after this, even while a spawned child still shares it.
         if (_handle.IsAllocated)
         {
-            _loop?.Forget(this);
+            _loop?.Forget(_fd);
         }
         if (reset)
         {
@@ -258,7 +265,8 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity
         }
         if (_handle.IsAllocated)
         {
-            _handle.Free();
+            _loop!.Free(_handle);
+            _handle = default;
         }
         ReturnPending();
         // Its bytes are in the metrics before it stops counting as open: whoever sees the count fall sees them too.

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Inetkit.Interop.Linux;
+using Microsoft.Extensions.Logging;
 
 namespace Inetkit.Hosting.Internal.Linux;
 
@@ -13,10 +14,10 @@ namespace Inetkit.Hosting.Internal.Linux;
 /// </summary>
 internal sealed class EpollStreams : IDisposable
 {
-    private readonly EpollStreamLoop[] _loops;
+    private readonly EpollLoop[] _loops;
     private int _next;
 
-    private EpollStreams(EpollStreamLoop[] loops) => _loops = loops;
+    private EpollStreams(EpollLoop[] loops) => _loops = loops;
 
     /// <summary>
     /// True where this works: Linux on x86-64 or arm64 (the structure layouts LibC declares), unless
@@ -30,7 +31,7 @@ internal sealed class EpollStreams : IDisposable
     /// Half the CPUs, as many as the .NET socket engine is given (SocketEngineSettings): the other half is the
     /// clients' on a loaded machine, and two loops on two CPUs beside a load generator lost to the switches.
     /// </summary>
-    private static int LoopCount => Math.Max(1, Environment.ProcessorCount / 2);
+    public static int LoopCount => Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>The loops, started; null where they are not supported or the kernel refuses an epoll set.</summary>
     public static EpollStreams? TryStart(HostContext host)
@@ -39,10 +40,10 @@ internal sealed class EpollStreams : IDisposable
         {
             return null;
         }
-        var loops = new List<EpollStreamLoop>();
+        var loops = new List<EpollLoop>();
         for (int i = 0; i < LoopCount; i++)
         {
-            if (EpollStreamLoop.TryStart(host, i) is not { } loop)
+            if (EpollLoop.TryStart($"inetkit tcp streams {i}", EpollStreamConnection.BufferSize, m => host.ErrorLog.Log(LogLevel.Error, $"tcp connections: {m}")) is not { } loop)
             {
                 break;
             }
@@ -52,13 +53,24 @@ internal sealed class EpollStreams : IDisposable
     }
 
     /// <summary>Watches <paramref name="connection"/> on the next loop in turn; false if epoll refused it.</summary>
-    public bool Add(EpollStreamConnection connection) =>
-        _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)].Add(connection);
+    public bool Add(EpollStreamConnection connection)
+    {
+        EpollLoop loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
+        GCHandle handle = GCHandle.Alloc(connection);
+        connection.Attach(loop, handle);
+        if (!loop.Add(connection.Fd, EpollStreamConnection.Reading, handle))
+        {
+            handle.Free();
+            connection.Attach(loop, default);
+            return false;
+        }
+        return true;
+    }
 
     /// <summary>Stops the loops; called once every connection has ended.</summary>
     public void Dispose()
     {
-        foreach (EpollStreamLoop loop in _loops)
+        foreach (EpollLoop loop in _loops)
         {
             loop.Dispose();
         }
