@@ -10,6 +10,32 @@ internal static partial class LibC
     /// <summary>setsockopt of an int option; 0, or -1 with the errno set.</summary>
     public static unsafe int SetSockOptInt(int fd, int level, int name, int value) => SetSockOpt(fd, level, name, &value, sizeof(int));
 
+    /// <summary>
+    /// Sends on a non-blocking stream what the kernel takes now: the count sent, short of <paramref name="length"/>
+    /// once its buffer is full; <paramref name="failed"/> when the connection has failed (reset, or gone) on the way.
+    /// </summary>
+    public static unsafe int SendWhatFits(int fd, byte* data, int length, out bool failed)
+    {
+        int sent = 0;
+        failed = false;
+        while (sent < length)
+        {
+            nint now = Send(fd, data + sent, length - sent, MsgNoSignal);
+            if (now < 0)
+            {
+                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno == EIntr)
+                {
+                    continue;
+                }
+                failed = errno != EAgain;
+                break;
+            }
+            sent += (int)now;
+        }
+        return sent;
+    }
+
     /// <summary>Closes with a reset (SO_LINGER 0): the peer learns at once that nothing more comes, and cannot take it for a clean end.</summary>
     public static unsafe void ResetAndClose(int fd)
     {

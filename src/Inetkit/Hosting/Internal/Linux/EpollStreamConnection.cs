@@ -186,23 +186,9 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity, IEpoll
     /// <summary>Sends what the kernel takes now: the count sent (short of <paramref name="length"/> once its buffer is full), or -1 when the connection has failed.</summary>
     private int SendNow(byte* data, int length)
     {
-        int sent = 0;
-        while (sent < length)
-        {
-            nint now = LibC.Send(_fd, data + sent, length - sent, LibC.MsgNoSignal);
-            if (now < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == LibC.EIntr)
-                {
-                    continue;
-                }
-                return errno == LibC.EAgain ? sent : -1;
-            }
-            sent += (int)now;
-            Volatile.Write(ref _written, _written + now);
-        }
-        return sent;
+        int sent = LibC.SendWhatFits(_fd, data, length, out bool failed);
+        Volatile.Write(ref _written, _written + sent);
+        return failed ? -1 : sent;
     }
 
     /// <summary>The client's FIN with nothing kept back: the exchange is done; FIN, and close.</summary>

@@ -314,22 +314,8 @@ internal sealed unsafe class EpollRelay : IDisposable
     /// <summary>Sends what the kernel takes now: the count sent (short once its buffer is full), or -1 when the connection has failed.</summary>
     private static int SendNow(int fd, byte* data, int length)
     {
-        int sent = 0;
-        while (sent < length)
-        {
-            nint now = LibC.Send(fd, data + sent, length - sent, LibC.MsgNoSignal);
-            if (now < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno == LibC.EIntr)
-                {
-                    continue;
-                }
-                return errno == LibC.EAgain ? sent : -1;
-            }
-            sent += (int)now;
-        }
-        return sent;
+        int sent = LibC.SendWhatFits(fd, data, length, out bool failed);
+        return failed ? -1 : sent;
     }
 
     /// <summary>The target refused, was silent past the connect timeout, or no socket could be had: the client is reset.</summary>
