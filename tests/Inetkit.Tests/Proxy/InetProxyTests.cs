@@ -121,6 +121,26 @@ public sealed class InetProxyTests
         Assert.Equal((0, 1), (proxy.Statistics.Connections, proxy.Statistics.ConnectionsRefused));
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Tcp_ATargetSilentPastTheConnectTimeout_IsAResetToTheClient_AndCounted(bool traced)
+    {
+        // A listener whose accept queue is full drops further SYNs (Linux): the proxy's connect there is never answered.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(0);
+        using var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await queued.ConnectAsync(full.LocalEndPoint!, Ct);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)full.LocalEndPoint!, Transport = Transport.Tcp, ConnectTimeout = TimeSpan.FromMilliseconds(200), Trace = Traced(traced) }, Ct);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+
+        SocketException reset = await Assert.ThrowsAsync<SocketException>(async () => await ReadToEndAsync(client));
+
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+        Assert.Equal((0, 1), (proxy.Statistics.Connections, proxy.Statistics.ConnectionsRefused));
+    }
+
     [Fact]
     public async Task Udp_EachClientGetsItsOwnSession_AndItsOwnReplies()
     {
