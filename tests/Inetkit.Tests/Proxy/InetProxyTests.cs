@@ -141,6 +141,33 @@ public sealed class InetProxyTests
         Assert.Equal((0, 1), (proxy.Statistics.Connections, proxy.Statistics.ConnectionsRefused));
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Tcp_AClientThatResetsBeforeTheTargetAnswers_IsConnectedThrough_AndItsResetFollows(bool traced)
+    {
+        // The target's accept queue is full, so the proxy's SYN waits for its retransmission; the client resets meanwhile.
+        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        full.Listen(0);
+        using var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await queued.ConnectAsync(full.LocalEndPoint!, Ct);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)full.LocalEndPoint!, Transport = Transport.Tcp, Trace = Traced(traced) }, Ct);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+        client.LingerState = new LingerOption(true, 0);
+        client.Dispose();
+
+        // Room in the queue: the retransmitted SYN is taken, and the server sees the connection, then the client's reset.
+        using (await full.AcceptAsync(Ct))
+        {
+        }
+        using Socket relayed = await full.AcceptAsync(Ct);
+        SocketException reset = await Assert.ThrowsAsync<SocketException>(async () => await ReadToEndAsync(relayed));
+
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+        Assert.Equal((1, 0), (proxy.Statistics.Connections, proxy.Statistics.ConnectionsRefused));
+    }
+
     [Fact]
     public async Task Udp_EachClientGetsItsOwnSession_AndItsOwnReplies()
     {

@@ -135,7 +135,7 @@ internal sealed unsafe class EpollRelay : IDisposable
         _state = State.Connecting;
         _client.Handle = GCHandle.Alloc(_client);
         _server.Handle = GCHandle.Alloc(_server);
-        // The client is watched for nothing while the connect is under way: only its reset (EPOLLERR) wakes it.
+        // The client is watched for nothing while the connect is under way: only its reset (EPOLLERR) would wake it.
         if (!_loop.Add(_client.Fd, 0, _client.Handle) || !_loop.Add(fd, LibC.EpollOut, _server.Handle))
         {
             Close(reset: true);
@@ -165,8 +165,10 @@ internal sealed unsafe class EpollRelay : IDisposable
         {
             if (end.IsClient)
             {
-                // The client reset or went away before the target answered.
-                Close(reset: true);
+                // The client reset before the target answered. As the pumps do, and as the server would see it
+                // without us in between, the connect goes on and the reset follows it: the client leaves the set
+                // (its error would come at every wait) until it is read, once connected.
+                end.Leave(_loop);
             }
             else
             {

@@ -84,11 +84,7 @@ internal sealed unsafe class EpollRelayEnd(EpollRelay relay, int fd, bool isClie
         uint events = Events;
         if (events == 0 && FinSent)
         {
-            if (_inSet)
-            {
-                loop.Forget(Fd);
-                _inSet = false;
-            }
+            Leave(loop);
         }
         else if (!_inSet)
         {
@@ -104,6 +100,16 @@ internal sealed unsafe class EpollRelayEnd(EpollRelay relay, int fd, bool isClie
         {
             _watched = events;
             loop.Watch(Fd, events, Handle);
+        }
+    }
+
+    /// <summary>Out of the set until <see cref="Rewatch"/> finds it waiting for something again.</summary>
+    public void Leave(EpollLoop loop)
+    {
+        if (_inSet)
+        {
+            loop.Forget(Fd);
+            _inSet = false;
         }
     }
 
