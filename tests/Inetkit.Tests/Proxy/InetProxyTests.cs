@@ -126,12 +126,8 @@ public sealed class InetProxyTests
     public async Task Tcp_ATargetSilentPastTheConnectTimeout_IsAResetToTheClient_AndCounted(bool traced)
     {
         // A listener whose accept queue is full drops further SYNs (Linux): the proxy's connect there is never answered.
-        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        full.Listen(0);
-        using var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await queued.ConnectAsync(full.LocalEndPoint!, Ct);
-        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)full.LocalEndPoint!, Transport = Transport.Tcp, ConnectTimeout = TimeSpan.FromMilliseconds(200), Trace = Traced(traced) }, Ct);
+        using FullListener full = await FullListener.StartAsync();
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = full.EndPoint, Transport = Transport.Tcp, ConnectTimeout = TimeSpan.FromMilliseconds(200), Trace = Traced(traced) }, Ct);
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(proxy.EndPoint, Ct);
 
@@ -146,22 +142,18 @@ public sealed class InetProxyTests
     public async Task Tcp_AClientThatResetsBeforeTheTargetAnswers_IsConnectedThrough_AndItsResetFollows(bool traced)
     {
         // The target's accept queue is full, so the proxy's SYN waits for its retransmission; the client resets meanwhile.
-        using var full = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        full.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        full.Listen(0);
-        using var queued = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await queued.ConnectAsync(full.LocalEndPoint!, Ct);
-        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = (IPEndPoint)full.LocalEndPoint!, Transport = Transport.Tcp, Trace = Traced(traced) }, Ct);
+        using FullListener full = await FullListener.StartAsync();
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Target = full.EndPoint, Transport = Transport.Tcp, Trace = Traced(traced) }, Ct);
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(proxy.EndPoint, Ct);
         client.LingerState = new LingerOption(true, 0);
         client.Dispose();
 
         // Room in the queue: the retransmitted SYN is taken, and the server sees the connection, then the client's reset.
-        using (await full.AcceptAsync(Ct))
+        using (await full.Listener.AcceptAsync(Ct))
         {
         }
-        using Socket relayed = await full.AcceptAsync(Ct);
+        using Socket relayed = await full.Listener.AcceptAsync(Ct);
         SocketException reset = await Assert.ThrowsAsync<SocketException>(async () => await ReadToEndAsync(relayed));
 
         Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
@@ -312,6 +304,31 @@ public sealed class InetProxyTests
 
         Assert.Equal(expected, got);
         Assert.Equal(count - expected.Count, proxy.Statistics.Impairment.Lost);
+    }
+
+    /// <summary>A listener with a backlog of 0 and one connection in its queue: Linux drops the SYNs that come next.</summary>
+    private sealed class FullListener : IDisposable
+    {
+        private readonly Socket _queued = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        public Socket Listener { get; } = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+        public IPEndPoint EndPoint => (IPEndPoint)Listener.LocalEndPoint!;
+
+        public static async Task<FullListener> StartAsync()
+        {
+            var full = new FullListener();
+            full.Listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            full.Listener.Listen(0);
+            await full._queued.ConnectAsync(full.EndPoint, Ct);
+            return full;
+        }
+
+        public void Dispose()
+        {
+            _queued.Dispose();
+            Listener.Dispose();
+        }
     }
 
     private static Socket Listen()
