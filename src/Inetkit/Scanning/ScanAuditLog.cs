@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 
 namespace Inetkit.Scanning;
@@ -46,6 +45,32 @@ public static class ScanAuditLog
         {
             Directory.CreateDirectory(directory);
         }
-        File.AppendAllText(path, Encoding.UTF8.GetString(buffer.ToArray()) + "\n");
+        buffer.WriteByte((byte)'\n');
+        using FileStream log = OpenAlone(path);
+        log.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    // Long enough for every shard of a large job on one node to take its turn; a log held longer is a fault to report.
+    private const int OpenAttempts = 500;
+
+    /// <summary>
+    /// Opens the log for appending, alone: the shards of one job append to one log at once, and an append that
+    /// finds the end, then writes there, lost or tore lines when another landed between (SlurmClusterTests saw three
+    /// shards' lines of four). FileShare.None takes an exclusive lock (flock on Unix) before the end is found; a
+    /// writer that finds it taken tries again shortly. Only the open is tried again, never a write.
+    /// </summary>
+    private static FileStream OpenAlone(string path)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None);
+            }
+            catch (IOException) when (attempt < OpenAttempts)
+            {
+                Thread.Sleep(Random.Shared.Next(1, 5));
+            }
+        }
     }
 }

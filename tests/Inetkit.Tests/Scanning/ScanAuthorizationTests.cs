@@ -107,4 +107,37 @@ public sealed class ScanAuthorizationTests
             Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
         }
     }
+    [Fact]
+    public async Task AuditLog_ShardsAppendingAtOnce_LoseNoLine()
+    {
+        // As the shards of one job on one node do: each its own open of the same log, all at once.
+        string path = Path.Combine(Path.GetTempPath(), $"inetkit-audit-{Guid.NewGuid():N}", "audit.log");
+        try
+        {
+            const int Writers = 8, Each = 40;
+            using var start = new Barrier(Writers);
+            // Threads of their own: eight pool threads blocked at the barrier would wait for the pool to grow.
+            await Task.WhenAll(Enumerable.Range(1, Writers).Select(w => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait(TestContext.Current.CancellationToken);
+                for (int i = 0; i < Each; i++)
+                {
+                    ScanAuditLog.Append(path, Today, [$"192.0.2.{w}"], $"{i}", Scope, shard: new ScanShard(w, Writers));
+                }
+            }, TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+
+            string[] lines = File.ReadAllLines(path);
+            var seen = lines.Select(line =>
+            {
+                using JsonDocument entry = JsonDocument.Parse(line);
+                return (entry.RootElement.GetProperty("shard").GetString(), entry.RootElement.GetProperty("ports").GetString());
+            }).ToHashSet();
+            Assert.Equal(Writers * Each, lines.Length);
+            Assert.Equal(Writers * Each, seen.Count);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
 }
