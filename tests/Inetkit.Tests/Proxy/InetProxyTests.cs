@@ -63,6 +63,31 @@ public sealed class InetProxyTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public async Task Tcp_OverIpv6_RelaysBothWays(bool traced)
+    {
+        using var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        listener.Listen(8);
+        await using InetProxy proxy = await InetProxy.StartAsync(new() { Listen = new IPEndPoint(IPAddress.IPv6Loopback, 0), Target = (IPEndPoint)listener.LocalEndPoint!, Transport = Transport.Tcp, Trace = Traced(traced) }, Ct);
+        Task serving = Task.Run(async () =>
+        {
+            using Socket peer = await listener.AcceptAsync(Ct);
+            byte[] request = await ReadToEndAsync(peer);
+            await peer.SendAsync(request.Reverse().ToArray(), SocketFlags.None, Ct);
+        }, Ct);
+        using var client = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(proxy.EndPoint, Ct);
+
+        await client.SendAsync("over six"u8.ToArray(), SocketFlags.None, Ct);
+        client.Shutdown(SocketShutdown.Send);
+
+        Assert.Equal("xis revo"u8.ToArray(), await ReadToEndAsync(client));
+        await serving;
+        Assert.Equal(1, proxy.Statistics.Connections);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public async Task Tcp_AServersResetReachesTheClientAsAReset(bool traced)
     {
         using var listener = Listen();
