@@ -1,7 +1,9 @@
+using System.Runtime.InteropServices;
+
 namespace Inetkit.Interop.Linux;
 
-// The stream connections' epoll loops (Hosting/Internal/Linux/EpollStreams): TCP options set on the bare descriptor,
-// and the peer's half-close as an event of its own.
+// The stream connections' epoll loops (Hosting/Internal/Linux/EpollStreams, Proxy/Internal/Linux/EpollRelay): TCP
+// options set on the bare descriptor, the peer's half-close as an event of its own, and the non-blocking send.
 internal static partial class LibC
 {
     public const int TcpNoDelay = 1;
@@ -23,7 +25,7 @@ internal static partial class LibC
             nint now = Send(fd, data + sent, length - sent, MsgNoSignal);
             if (now < 0)
             {
-                int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                int errno = Marshal.GetLastPInvokeError();
                 if (errno == EIntr)
                 {
                     continue;

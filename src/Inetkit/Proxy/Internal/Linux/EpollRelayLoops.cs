@@ -19,10 +19,6 @@ internal static class EpollRelayLoops
     /// <summary>The next loop in turn, or null where there are none (another system, INETKIT_PORTABLE_TCP=1, no epoll set, a failed loop).</summary>
     public static EpollLoop? Next()
     {
-        if (!EpollStreams.IsSupported)
-        {
-            return null;
-        }
         EpollLoop[] loops = s_loops.Value;
         if (loops.Length == 0)
         {
@@ -32,9 +28,14 @@ internal static class EpollRelayLoops
         return loop.Broken ? null : loop;
     }
 
+    // Asked once: where the loops are not supported there are none, and every connection goes to the pumps.
     private static EpollLoop[] Create()
     {
         var loops = new List<EpollLoop>();
+        if (!EpollStreams.IsSupported)
+        {
+            return [];
+        }
         for (int i = 0; i < EpollStreams.LoopCount; i++)
         {
             // A failed wait is a fault of ours; the loop says so where a broken tool is looked at first, and is passed over.
