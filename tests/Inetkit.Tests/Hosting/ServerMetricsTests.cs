@@ -69,6 +69,7 @@ public sealed class ServerMetricsTests
         {
             Definitions = [new ServiceDefinition { Name = name, Kind = ServiceKind.Echo, Port = 0, Transports = Transport.Tcp }],
             TimeProvider = clock,
+            IdleTimeout = Timeout.InfiniteTimeSpan,
         });
         byte[] data = Net.RandomBytes(10_000);
 
@@ -76,9 +77,14 @@ public sealed class ServerMetricsTests
         {
             await Net.SendAllAsync(client, data, timeout.Token);
             await Net.ReadExactlyAsync(client, data.Length, timeout.Token);
-            // The tracker's scan (every 5 s at most) reports what open connections moved.
-            clock.Advance(TimeSpan.FromSeconds(5));
-            await metrics.WaitForAsync("inetkit.sent", data.Length, timeout.Token, ("service", name), ("transport", "tcp"));
+            // The tracker's scan (every 5 s at most) reports what open connections moved. The client can read the
+            // echo before the server's last send has returned and been counted, and a scan before then reports
+            // less: the clock moves on until a scan has reported it all (with no idle timeout to end it meanwhile).
+            await Wait.UntilAsync(() =>
+            {
+                clock.Advance(TimeSpan.FromSeconds(5));
+                return metrics.Value("inetkit.sent", ("service", name), ("transport", "tcp")) == data.Length;
+            }, timeout.Token);
             Assert.Equal(data.Length, metrics.Value("inetkit.received", ("service", name), ("transport", "tcp")));
             Assert.Equal(1, metrics.Value("inetkit.connections.open", ("service", name)));
 
@@ -113,6 +119,8 @@ public sealed class ServerMetricsTests
         {
             Assert.Equal(request, await Net.UdpExchangeAsync(server.GetEndPoint(open, Transport.Udp), request, timeout.Token));
         }
+        // A reply is counted once its send has returned, which may be after the client has it.
+        await metrics.WaitForAsync("inetkit.datagrams.answered", Answered, timeout.Token, ("service", open));
         using Socket client = Net.Udp(AddressFamily.InterNetwork);
         for (int i = 0; i < Dropped; i++)
         {
