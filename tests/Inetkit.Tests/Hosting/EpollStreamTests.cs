@@ -37,6 +37,31 @@ public sealed class EpollStreamTests
     }
 
     [Fact]
+    public async Task Discard_AClientTricklingBelowTheLowWaterMark_IsNotIdle_AndItsBytesCountAtTheIdleClose()
+    {
+        using var timeout = TestTimeout.Create();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using InetServer server = await Servers.StartAsync(ServiceKind.Discard, configure: o => o with { Transports = Transport.Tcp, TimeProvider = clock, IdleTimeout = TimeSpan.FromSeconds(10) });
+        using Socket client = await Net.ConnectAsync(server.EndPoint(ServiceKind.Discard, Transport.Tcp), timeout.Token);
+        await Wait.UntilAsync(() => server.Statistics.ConnectionsOpen == 1, timeout.Token);
+
+        // A byte at a time, each in the server's kernel before the clock moves, never enough for discard to be told.
+        for (int i = 0; i < 3; i++)
+        {
+            await Net.SendAllAsync(client, "x"u8.ToArray(), timeout.Token);
+            await Wait.UntilAsync(() => TcpQueues.Unacknowledged(client) == 0, timeout.Token);
+            clock.Advance(TimeSpan.FromSeconds(6));
+        }
+        Assert.Equal((0L, 1), (server.Statistics.ConnectionsTimedOut, server.Statistics.ConnectionsOpen));
+
+        clock.Advance(TimeSpan.FromSeconds(12));
+        // A FIN, not a reset: what waited unread was taken before the close.
+        Assert.Empty(await Net.ReadToEndAsync(client, timeout.Token));
+        await Wait.UntilAsync(() => server.Statistics.ConnectionsOpen == 0, timeout.Token);
+        Assert.Equal(1, server.Statistics.ConnectionsTimedOut);
+    }
+
+    [Fact]
     public async Task ALargeExchange_ComesBackWhole_AndTheClientsFinEndsIt()
     {
         using var timeout = TestTimeout.Create();

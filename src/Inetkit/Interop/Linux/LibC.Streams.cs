@@ -8,6 +8,18 @@ internal static partial class LibC
 {
     public const int TcpNoDelay = 1;
     public const uint EpollRdHup = 0x2000;
+    public const int SoRcvLowat = 18;
+    private const ulong FionRead = 0x541B;
+
+    /// <summary>The bytes queued unread on a socket (SIOCINQ); -1 if the kernel refused to say.</summary>
+    public static unsafe int Queued(int fd)
+    {
+        int queued;
+        return Ioctl(fd, FionRead, &queued) == 0 ? queued : -1;
+    }
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static unsafe partial int Ioctl(int fd, ulong request, int* value);
 
     /// <summary>setsockopt of an int option; 0, or -1 with the errno set.</summary>
     public static unsafe int SetSockOptInt(int fd, int level, int name, int value) => SetSockOpt(fd, level, name, &value, sizeof(int));
