@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Inetkit.Hosting;
+using Inetkit.Interop.Linux;
 using Inetkit.Protocol;
 using Inetkit.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
@@ -49,7 +50,7 @@ public sealed class EpollStreamTests
         for (int i = 0; i < 3; i++)
         {
             await Net.SendAllAsync(client, "x"u8.ToArray(), timeout.Token);
-            await Wait.UntilAsync(() => TcpQueues.Unacknowledged(client) == 0, timeout.Token);
+            await Wait.UntilAsync(() => LibC.Unacknowledged((int)client.Handle) == 0, timeout.Token);
             clock.Advance(TimeSpan.FromSeconds(6));
         }
         Assert.Equal((0L, 1), (server.Statistics.ConnectionsTimedOut, server.Statistics.ConnectionsOpen));

@@ -3,19 +3,26 @@ using System.Runtime.InteropServices;
 namespace Inetkit.Interop.Linux;
 
 // The stream connections' epoll loops (Hosting/Internal/Linux/EpollStreams, Proxy/Internal/Linux/EpollRelay): TCP
-// options set on the bare descriptor, the peer's half-close as an event of its own, and the non-blocking send.
+// options set on the bare descriptor, the peer's half-close as an event of its own, the non-blocking send, and what
+// the kernel holds queued (discard's idle scan, and the tests).
 internal static partial class LibC
 {
     public const int TcpNoDelay = 1;
     public const uint EpollRdHup = 0x2000;
     public const int SoRcvLowat = 18;
-    private const ulong FionRead = 0x541B;
+    private const ulong SiocInQ = 0x541B;
+    private const ulong SiocOutQ = 0x5411;
 
-    /// <summary>The bytes queued unread on a socket (SIOCINQ); -1 if the kernel refused to say.</summary>
-    public static unsafe int Queued(int fd)
+    /// <summary>The bytes queued unread on a TCP socket (SIOCINQ); -1 if the kernel refused to say.</summary>
+    public static int Queued(int fd) => IoctlInt(fd, SiocInQ);
+
+    /// <summary>The bytes sent on a TCP socket and not yet acknowledged by the peer (SIOCOUTQ); -1 if the kernel refused to say.</summary>
+    public static int Unacknowledged(int fd) => IoctlInt(fd, SiocOutQ);
+
+    private static unsafe int IoctlInt(int fd, ulong request)
     {
-        int queued;
-        return Ioctl(fd, FionRead, &queued) == 0 ? queued : -1;
+        int value;
+        return Ioctl(fd, request, &value) == 0 ? value : -1;
     }
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]

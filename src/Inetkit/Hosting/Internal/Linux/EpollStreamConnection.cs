@@ -166,7 +166,7 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity, IEpoll
     {
         if (!_echoes && s_truncates)
         {
-            nint dropped = LibC.Recv(_fd, null, DropLength, LibC.MsgTrunc);
+            nint dropped = Drop();
             if (dropped >= 0 || Marshal.GetLastPInvokeError() is not (LibC.EInval or LibC.EFault or LibC.EOpNotSupp))
             {
                 return dropped;
@@ -194,6 +194,9 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity, IEpoll
             _loop!.Watch(_fd, LibC.EpollOut, _handle);
         }
     }
+
+    /// <summary>Frees what is queued, up to <see cref="DropLength"/>, without copying it: the count, or -1 with the errno set.</summary>
+    private nint Drop() => LibC.Recv(_fd, null, DropLength, LibC.MsgTrunc);
 
     private void Flush()
     {
@@ -274,7 +277,7 @@ internal sealed unsafe class EpollStreamConnection : IConnectionActivity, IEpoll
         {
             // What waits below the low-water mark is the client's too: counted, and gone, so the close is a FIN
             // (closing over unread input would reset).
-            nint dropped = LibC.Recv(_fd, null, DropLength, LibC.MsgTrunc);
+            nint dropped = Drop();
             if (dropped > 0)
             {
                 _read += dropped;
